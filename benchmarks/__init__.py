@@ -1,0 +1,1 @@
+"""Long-running measurements (load, latency, chaos); not part of the test suite."""

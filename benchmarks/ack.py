@@ -1,0 +1,296 @@
+"""Webhook ACK latency: our intake beside a bare HMAC-checking ASGI app, in one run.
+
+Each app is served by uvicorn in its own subprocess on loopback, so the load generator
+does not share a GIL with the server it measures. Ours runs as ``reviewer serve
+--no-worker`` would: the FastAPI app with a SQLite queue in a temporary file and no worker.
+The baseline only verifies the HMAC and answers 202, so the ratio of the two is what
+parsing, routing and the durable write cost.
+
+The load is open-loop: request ``i`` is sent at ``start + i / rate`` whatever happened to
+earlier ones, and its latency runs from that scheduled time to the response, so a stall
+shows up as latency instead of silently slowing the load (coordinated omission). Every
+delivery is a signed ``pull_request.synchronize`` with its own delivery id and head SHA.
+
+    python -m benchmarks.ack --rate 200 --duration 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+ROOT = Path(__file__).resolve().parent.parent
+PAYLOAD = ROOT / "tests/fixtures/github-webhooks/pull_request/synchronize.payload.json"
+SECRET_ENV = "ACK_BENCH_SECRET"
+MAX_REQUESTS = 100_000
+MAX_DURATION_S = 300.0
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+
+# --- the two servers ---------------------------------------------------------------------
+
+
+def bare_app(secret: bytes) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+    """The floor: read the body, check X-Hub-Signature-256 in constant time, answer 202."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        assert scope["type"] == "http"
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        given = dict(scope["headers"]).get(b"x-hub-signature-256", b"").decode()
+        expected = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+        ok = hmac.compare_digest(expected, given)
+        status, reply = (202, b'{"status":"queued"}') if ok else (401, b'{"status":"rejected"}')
+        headers = [(b"content-type", b"application/json")]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": reply})
+
+    return app
+
+
+def reviewer_app(secret: bytes, database_url: str) -> Any:
+    """Our intake as ``reviewer serve --no-worker`` builds it (JSON logs at INFO included)."""
+    from reviewer.app import create_app
+    from reviewer.logs import configure_logging
+    from reviewer.queue.sqlite import SqliteJobQueue
+    from reviewer.settings import load_settings
+    from reviewer.store.db import open_database
+
+    configure_logging("json", "INFO")
+    settings = load_settings(
+        webhook_secret=secret.decode(), database_url=database_url, github_app_slug="pr-reviewer"
+    )
+    return create_app(settings, SqliteJobQueue(open_database(database_url)))
+
+
+def serve(kind: str, database_url: str) -> None:
+    """Child process: bind a loopback port, print it, serve until killed."""
+    secret = os.environ[SECRET_ENV].encode()
+    app = bare_app(secret) if kind == "bare" else reviewer_app(secret, database_url)
+    # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted sockets whose
+    # proto says TCP, and without it Nagle + delayed ACK add ~40 ms to each response.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(2048)
+    print(sock.getsockname()[1], flush=True)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+@contextmanager
+def server(kind: str, secret: bytes, database_url: str = "") -> Iterator[str]:
+    command = [sys.executable, "-m", "benchmarks.ack", "--serve", kind, "--db", database_url]
+    proc = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env={**os.environ, SECRET_ENV: secret.decode()},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().strip()
+        if not line.isdigit():
+            raise RuntimeError(f"{kind} server did not start (exit code {proc.poll()})")
+        yield f"http://127.0.0.1:{line}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+# --- the load ----------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    name: str
+    latencies_ms: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+    max_lag_ms: float = 0.0
+    wall_s: float = 0.0
+
+    def pct(self, q: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        if not ordered:
+            return float("nan")
+        return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
+
+
+def deliveries(secret: bytes, count: int, prs: int, tag: str) -> list[tuple[dict[str, str], bytes]]:
+    """Signed synchronize deliveries, each with its own delivery id and head SHA."""
+    template = json.loads(PAYLOAD.read_bytes())
+    out = []
+    for i in range(count):
+        data = template  # mutated in place and serialised at once: no copy needed
+        data["number"] = data["pull_request"]["number"] = 1 + i % prs
+        data["pull_request"]["head"]["sha"] = hashlib.sha1(f"{tag}-{i}".encode()).hexdigest()
+        body = json.dumps(data, separators=(",", ":")).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "GitHub-Hookshot/ack-bench",
+            "X-GitHub-Event": "pull_request",
+            "X-GitHub-Delivery": str(uuid.uuid4()),
+            "X-Hub-Signature-256": "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest(),
+        }
+        out.append((headers, body))
+    return out
+
+
+async def load(
+    name: str, base_url: str, work: list[tuple[dict[str, str], bytes]], rate: float
+) -> Result:
+    result = Result(name)
+    limits = httpx.Limits(max_connections=512, max_keepalive_connections=512)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=10.0) as client:
+
+        async def one(scheduled: float, headers: dict[str, str], body: bytes) -> None:
+            try:
+                response = await client.post("/webhook", content=body, headers=headers)
+            except httpx.HTTPError as exc:
+                kind = type(exc).__name__
+                result.errors[kind] = result.errors.get(kind, 0) + 1
+                return
+            result.latencies_ms.append((time.perf_counter() - scheduled) * 1000)
+            result.statuses[response.status_code] = result.statuses.get(response.status_code, 0) + 1
+
+        start = time.perf_counter() + 0.05
+        tasks = []
+        for i, (headers, body) in enumerate(work):
+            scheduled = start + i / rate
+            delay = scheduled - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            else:
+                result.max_lag_ms = max(result.max_lag_ms, -delay * 1000)
+            tasks.append(asyncio.create_task(one(scheduled, headers, body)))
+        await asyncio.gather(*tasks)
+        result.wall_s = time.perf_counter() - start
+    return result
+
+
+async def measure(name: str, base_url: str, secret: bytes, args: argparse.Namespace) -> Result:
+    warm = deliveries(secret, args.warmup, args.prs, "warm-up")
+    await load(name, base_url, warm, args.rate)
+    count = int(args.rate * args.duration)
+    return await load(name, base_url, deliveries(secret, count, args.prs, "measured"), args.rate)
+
+
+def count_jobs(database_url: str) -> dict[str, int]:
+    from reviewer.queue.sqlite import SqliteJobQueue
+    from reviewer.store.db import open_database
+
+    engine = open_database(database_url)
+    try:
+        return SqliteJobQueue(engine).depth()
+    finally:
+        engine.dispose()
+
+
+# --- report ------------------------------------------------------------------------------
+
+
+def table(results: list[Result]) -> str:
+    head = f"{'app':<22}{'sent':>7}{'2xx':>7}{'other':>7}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
+    lines = [head, "-" * len(head)]
+    for r in results:
+        ok = sum(n for code, n in r.statuses.items() if 200 <= code < 300)
+        other = sum(r.statuses.values()) - ok + sum(r.errors.values())
+        lines.append(
+            f"{r.name:<22}{ok + other:>7}{ok:>7}{other:>7}"
+            f"{r.pct(50):>9.2f}{r.pct(99):>9.2f}{max(r.latencies_ms, default=0):>9.2f}"
+        )
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--rate", type=float, default=200.0, help="deliveries per second")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per app")
+    parser.add_argument("--warmup", type=int, default=100, help="unmeasured deliveries first")
+    parser.add_argument("--prs", type=int, default=20, help="distinct PRs the pushes go to")
+    parser.add_argument("--serve", choices=["bare", "reviewer"], help=argparse.SUPPRESS)
+    parser.add_argument("--db", default="", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if not 0 < args.rate * args.duration <= MAX_REQUESTS:
+        parser.error(f"rate x duration must be between 1 and {MAX_REQUESTS} requests")
+    if not 0 < args.duration <= MAX_DURATION_S:
+        parser.error(f"--duration must be in (0, {MAX_DURATION_S:.0f}] seconds")
+    if args.prs < 1 or args.warmup < 0:
+        parser.error("--prs must be >= 1 and --warmup >= 0")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.serve:
+        serve(args.serve, args.db)
+        return 0
+    secret = os.urandom(16).hex().encode()
+    with tempfile.TemporaryDirectory(prefix="ack-bench-") as tmp:
+        database_url = f"sqlite:///{Path(tmp) / 'reviewer.db'}"
+        results = []
+        with server("bare", secret) as url:
+            results.append(asyncio.run(measure("bare HMAC ASGI", url, secret, args)))
+        with server("reviewer", secret, database_url) as url:
+            results.append(asyncio.run(measure("reviewer (SQLite)", url, secret, args)))
+        depth = count_jobs(database_url)
+    bare, ours = results
+    print(
+        f"{args.rate:g} deliveries/s for {args.duration:g} s per app "
+        f"({int(args.rate * args.duration)} measured after {args.warmup} warm-up), "
+        f"{args.prs} PRs, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs"
+    )
+    print(table(results))
+    print(
+        f"p50 ratio reviewer/bare: {ours.pct(50) / bare.pct(50):.2f}x   "
+        f"p99 ratio: {ours.pct(99) / bare.pct(99):.2f}x   "
+        f"mean: {statistics.fmean(ours.latencies_ms):.2f} vs "
+        f"{statistics.fmean(bare.latencies_ms):.2f} ms"
+    )
+    print(
+        f"client lag (max late send): bare {bare.max_lag_ms:.1f} ms, "
+        f"reviewer {ours.max_lag_ms:.1f} ms; jobs in the database: {depth}"
+    )
+    failed = any(r.errors or set(r.statuses) - {202} for r in results)
+    if failed:
+        print(f"non-202: bare {bare.statuses} {bare.errors}, ours {ours.statuses} {ours.errors}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,254 @@
+"""Reports + gates -> ``Decision``. Deterministic: no model output can lift a gate.
+
+Gates run in a fixed order and each adds reasons with stable codes. The verdict is the
+most severe outcome, policy-bot style: anything that asks for a human beats an approval,
+and approval is only possible when every gate passed and every sub-agent ran fully.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from reviewer.context import ReviewContext
+from reviewer.globs import matches_any
+from reviewer.policy import GUIDANCE_DIR, POLICY_PATH
+from subagents.base import Finding, ReportStatus, Severity, SubAgentReport
+
+LABEL_APPROVED = "reviewer: approved"
+LABEL_WOULD_APPROVE = "reviewer: would-approve"
+LABEL_HUMAN = "reviewer: human"
+LABEL_TOO_LARGE = "reviewer: too-large"
+NON_CODE_ROOT = "(root)"
+
+Verdict = Literal["approve", "human", "shadow_approve"]
+
+
+class Reason(BaseModel):
+    source: str
+    code: str
+    message: str
+
+
+class Coverage(BaseModel):
+    reviewed: int
+    changed: int
+
+
+class Decision(BaseModel):
+    verdict: Verdict
+    reasons: list[Reason] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+    check_conclusion: Literal["success", "action_required"]
+    labels: list[str] = Field(default_factory=list)
+    reviewers_requested: list[str] = Field(default_factory=list)
+    coverage: Coverage
+
+
+Gate = Callable[[ReviewContext, list[SubAgentReport]], list[Reason]]
+
+
+def areas(paths: list[str]) -> set[str]:
+    """Top-level areas touched: the first path segment, files at the root count as one."""
+    return {p.split("/", 1)[0] if "/" in p else NON_CODE_ROOT for p in paths}
+
+
+def gate_policy(ctx: ReviewContext, _: list[SubAgentReport]) -> list[Reason]:
+    if ctx.policy_error:
+        return [Reason(source="policy", code="policy.invalid", message=ctx.policy_error)]
+    return []
+
+
+def gate_override(ctx: ReviewContext, _: list[SubAgentReport]) -> list[Reason]:
+    asked = set(ctx.labels) & set(ctx.policy.require_human_for.labels)
+    if ctx.human_requested or asked:
+        how = f"label {sorted(asked)[0]!r}" if asked else "a /reviewer human command"
+        return [
+            Reason(
+                source="override",
+                code="override.human",
+                message=f"a human review was requested ({how})",
+            )
+        ]
+    return []
+
+
+def gate_size(ctx: ReviewContext, _: list[SubAgentReport]) -> list[Reason]:
+    limits = ctx.policy.limits
+    touched = areas([f.path for f in ctx.files])
+    checks = [
+        ("size.files", len(ctx.files), limits.max_files, "changed files"),
+        ("size.lines", ctx.changed_lines, limits.max_changed_lines, "changed lines"),
+        ("size.areas", len(touched), limits.max_areas, "top-level areas"),
+    ]
+    return [
+        Reason(
+            source="size",
+            code=code,
+            message=f"{value} {what} is over the limit of {limit}; please split this PR "
+            "into smaller ones that can be reviewed on their own",
+        )
+        for code, value, limit, what in checks
+        if value > limit
+    ]
+
+
+def gate_coverage(ctx: ReviewContext, _: list[SubAgentReport]) -> list[Reason]:
+    missing = sorted({*ctx.unreviewable, *(f.path for f in ctx.files if f.binary)})
+    missing += sorted(
+        f.path
+        for f in ctx.files
+        if f.patch is None and not f.binary and f.changes and f.path not in missing
+    )
+    if not missing:
+        return []
+    shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+    return [
+        Reason(
+            source="coverage",
+            code="coverage.partial",
+            message=f"{len(missing)} changed file(s) could not be reviewed: {shown}",
+        )
+    ]
+
+
+def gate_paths(ctx: ReviewContext, _: list[SubAgentReport]) -> list[Reason]:
+    reasons = []
+    paths = [f.path for f in ctx.files] + [f.previous_path for f in ctx.files if f.previous_path]
+    steering = [p for p in paths if p == POLICY_PATH or p.startswith(GUIDANCE_DIR + "/")]
+    if steering:
+        reasons.append(
+            Reason(
+                source="policy",
+                code="policy.self_edit",
+                message="this PR edits the reviewer's own policy or guidance "
+                f"({', '.join(sorted(set(steering)))}); it was judged by "
+                "the default branch's rules and needs a human",
+            )
+        )
+    patterns = (*ctx.policy.sensitive_paths, *ctx.policy.require_human_for.paths)
+    sensitive = sorted({p for p in paths if matches_any(p, patterns)})
+    if sensitive:
+        reasons.append(
+            Reason(
+                source="paths",
+                code="path.sensitive",
+                message="sensitive paths changed: " + ", ".join(sensitive[:10]),
+            )
+        )
+    return reasons
+
+
+def gate_author(ctx: ReviewContext, _: list[SubAgentReport]) -> list[Reason]:
+    rules, author = ctx.policy.authors, ctx.author
+    problem = None
+    if author.login in rules.deny:
+        problem = f"{author.login} is on the policy's deny list"
+    elif ctx.fork:
+        problem = "the PR comes from a fork"
+    elif author.type == "Bot" or author.login.endswith("[bot]"):
+        if author.login not in rules.allow_bots:
+            problem = f"{author.login} is a bot that is not on the policy's allow_bots list"
+    elif author.login not in rules.allow and author.association not in rules.trusted_associations:
+        problem = f"{author.login} is not a trusted author (association {author.association})"
+    if problem is None:
+        return []
+    return [Reason(source="author", code="author.untrusted", message=problem)]
+
+
+def gate_reports(_: ReviewContext, reports: list[SubAgentReport]) -> list[Reason]:
+    codes = {
+        ReportStatus.failed: "subagent.failed",
+        ReportStatus.skipped: "model.skipped",
+        ReportStatus.abstained: "model.abstained",
+    }
+    reasons = []
+    for report in reports:
+        if report.status in codes:
+            detail = report.error or report.rationale or report.status.value
+            reasons.append(
+                Reason(source=report.subagent, code=codes[report.status], message=detail)
+            )
+    return reasons
+
+
+def gate_findings(_: ReviewContext, reports: list[SubAgentReport]) -> list[Reason]:
+    return [
+        Reason(
+            source=f.subagent,
+            code=f"finding.{f.severity.value}",
+            message=f"{f.title}" + (f" ({f.path}:{f.start_line})" if f.path else ""),
+        )
+        for report in reports
+        for f in report.findings
+        if f.severity.rank >= Severity.major.rank
+    ]
+
+
+GATES: tuple[Gate, ...] = (
+    gate_policy,
+    gate_override,
+    gate_size,
+    gate_coverage,
+    gate_paths,
+    gate_author,
+    gate_reports,
+    gate_findings,
+)
+
+
+def aggregate(
+    ctx: ReviewContext, reports: list[SubAgentReport], expected: tuple[str, ...] = ()
+) -> Decision:
+    """The verdict for this context; a sub-agent listed in ``expected`` but missing from
+    ``reports`` counts as failed, so a lost report can never become an approval."""
+    present = {r.subagent for r in reports}
+    reports = reports + [
+        SubAgentReport(subagent=name, status=ReportStatus.failed, error="no report was produced")
+        for name in expected
+        if name not in present
+    ]
+    reasons = [reason for gate in GATES for reason in gate(ctx, reports)]
+    findings = sorted(
+        (f for r in reports for f in r.findings),
+        key=lambda f: (-f.severity.rank, f.path or "", f.start_line or 0),
+    )
+    reviewed = len([f for f in ctx.files if f.patch is not None and not f.binary])
+    coverage = Coverage(reviewed=reviewed, changed=len(ctx.files))
+    if reasons:
+        labels = [LABEL_HUMAN]
+        if any(r.code.startswith("size.") for r in reasons):
+            labels.append(LABEL_TOO_LARGE)
+        return Decision(
+            verdict="human",
+            reasons=reasons,
+            findings=findings,
+            check_conclusion="action_required",
+            labels=labels,
+            reviewers_requested=list(ctx.policy.reviewers),
+            coverage=coverage,
+        )
+    if not ctx.policy.auto_approve:
+        shadow = Reason(
+            source="policy",
+            code="policy.shadow",
+            message="auto_approve is off: the reviewer would have approved; a human decides",
+        )
+        return Decision(
+            verdict="shadow_approve",
+            reasons=[shadow],
+            findings=findings,
+            check_conclusion="action_required",
+            labels=[LABEL_WOULD_APPROVE],
+            reviewers_requested=list(ctx.policy.reviewers),
+            coverage=coverage,
+        )
+    return Decision(
+        verdict="approve",
+        findings=findings,
+        check_conclusion="success",
+        labels=[LABEL_APPROVED],
+        coverage=coverage,
+    )

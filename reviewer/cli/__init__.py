@@ -1,0 +1,1 @@
+"""The ``reviewer`` command line, one module per command group."""

@@ -1,0 +1,32 @@
+"""Entry point of the ``reviewer`` console script."""
+
+from __future__ import annotations
+
+import typer
+
+from reviewer.cli import audit, jobs, review, serve
+from reviewer.logs import configure_logging
+
+app = typer.Typer(
+    name="reviewer",
+    help="Review pull requests with a panel of specialist sub-agents.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def _setup() -> None:
+    """Logs go to stderr so stdout stays machine-readable; ``serve`` reconfigures them."""
+    configure_logging("console", "WARNING")
+
+
+app.command("review")(review.review)
+app.command("serve")(serve.serve)
+app.command("worker")(serve.worker)
+app.add_typer(jobs.app, name="jobs")
+app.add_typer(audit.app, name="audit")
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,60 @@
+"""``reviewer review``: review a local git change with no account, key or server."""
+
+from __future__ import annotations
+
+import asyncio
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from reviewer.audit import AuditLog
+from reviewer.cli.common import friendly_errors, progress, settings, stderr
+from reviewer.context import build_local_context
+from reviewer.pipeline import record as record_decision
+from reviewer.pipeline import review as run_review
+from reviewer.render import render_markdown
+from reviewer.store.db import open_database
+
+
+class Format(StrEnum):
+    markdown = "markdown"
+    json = "json"
+
+
+@friendly_errors
+def review(
+    repo: Path = typer.Option(Path("."), "--repo", help="Path to a local git repository."),
+    base: str = typer.Option(..., "--base", help="Base ref to compare against (e.g. main)."),
+    head: str = typer.Option("HEAD", "--head", help="Head ref with the change."),
+    fmt: Format = typer.Option(Format.markdown, "--format", help="markdown or json."),
+    record: bool = typer.Option(
+        True, "--record/--no-record", help="Append the decision to the audit log."
+    ),
+) -> None:
+    """Review the change between BASE and HEAD of a local repository."""
+    config = settings()
+    if config.models:
+        stderr.print(
+            "note: model providers are not wired in this version; reviewing with the "
+            "deterministic checks only (the verdict cannot be approve)",
+            highlight=False,
+        )
+    with progress(f"reading {repo} ({base}..{head})"):
+        ctx = build_local_context(str(repo), base, head)
+    audit = None
+    if record:
+        audit = AuditLog(
+            open_database(config.database_url),
+            config.audit_signing_key.get_secret_value() if config.audit_signing_key else None,
+            config.audit_checkpoint_every,
+        )
+    with progress(f"reviewing {len(ctx.files)} changed file(s)"):
+        result = asyncio.run(run_review(ctx))
+    if audit is not None:
+        record_decision(audit, ctx, result)
+    if fmt is Format.json:
+        typer.echo(result.model_dump_json(indent=2))
+    else:
+        title = f"{ctx.repo} {ctx.base_sha[:10]}..{ctx.head_sha[:10]}: {ctx.title}"
+        typer.echo(render_markdown(result.decision, result.reports, title=title))

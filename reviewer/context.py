@@ -1,0 +1,174 @@
+"""``ReviewContext``: the immutable snapshot every sub-agent and gate reads.
+
+Built either from a local git repository (``reviewer review``) or from GitHub (the
+worker). Policy and guidance always come from the base side (the default branch on
+GitHub), never from the PR's head, so a PR cannot rewrite the rules that judge it.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from reviewer.diff import parse_patch, split_git_diff
+from reviewer.errors import GitError, PolicyError
+from reviewer.gitlocal import LocalRepo
+from reviewer.guidance import GuidanceDoc, load_default_guidance, parse_guidance
+from reviewer.policy import GUIDANCE_DIR, POLICY_PATH, Policy, load_policy, policy_digest
+
+
+class Author(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    login: str
+    type: Literal["User", "Bot", "Organization"] = "User"
+    association: str = "NONE"
+
+
+class CommitInfo(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    sha: str
+    message: str
+    author: str = ""
+
+
+class ChangedFile(BaseModel):
+    """One file of the diff. ``patch`` is None when GitHub or git gave no text diff."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    status: Literal["added", "removed", "modified", "renamed", "copied", "changed", "unchanged"]
+    additions: int = 0
+    deletions: int = 0
+    patch: str | None = None
+    previous_path: str | None = None
+    binary: bool = False
+
+    @property
+    def changes(self) -> int:
+        return self.additions + self.deletions
+
+    def added_lines(self) -> list[tuple[int, str]]:
+        """(new line number, text) of every added line, for pattern checks."""
+        return parse_patch(self.patch).added if self.patch else []
+
+
+class ReviewContext(BaseModel):
+    """Everything known about one PR at one head SHA. Frozen: nobody edits it mid-review."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: Literal["local", "github"]
+    repo: str
+    pr: int | None = None
+    installation_id: int | None = None
+    title: str
+    body: str | None = None
+    author: Author
+    base_ref: str
+    base_sha: str
+    head_ref: str | None = None
+    head_sha: str
+    draft: bool = False
+    fork: bool = False
+    labels: tuple[str, ...] = ()
+    commits: tuple[CommitInfo, ...] = ()
+    files: tuple[ChangedFile, ...] = ()
+    unreviewable: tuple[str, ...] = Field(
+        default=(), description="changed paths we could not read (too large, missing patch)"
+    )
+    policy: Policy = Field(default_factory=Policy)
+    policy_error: str | None = None
+    policy_sha256: str | None = None
+    guidance: tuple[GuidanceDoc, ...] = ()
+    codeowners: str | None = None
+    human_requested: bool = False
+    local_path: str | None = None
+
+    @property
+    def changed_lines(self) -> int:
+        return sum(f.changes for f in self.files)
+
+    def file(self, path: str) -> ChangedFile | None:
+        return next((f for f in self.files if f.path == path), None)
+
+
+MAX_PATCH_CHARS = 400_000
+
+
+def _guidance_at(repo: LocalRepo, ref: str) -> tuple[GuidanceDoc, ...]:
+    docs = list(load_default_guidance())
+    for path in repo.list_dir(ref, GUIDANCE_DIR):
+        text = repo.show(ref, path) if path.endswith(".md") else None
+        if text is not None:
+            docs.append(parse_guidance(text, path))
+    return tuple(docs)
+
+
+def build_local_context(path: str, base: str, head: str = "HEAD") -> ReviewContext:
+    """A context from a local repository: the change ``merge-base(base, head)..head``.
+
+    Title and description come from the commit messages; policy and guidance from the
+    merge base, the local stand-in for the default branch.
+    """
+    repo = LocalRepo(path)
+    base_sha, head_sha = repo.resolve(base), repo.resolve(head)
+    if base_sha == head_sha:
+        raise GitError(f"{base!r} and {head!r} are the same commit: there is nothing to review")
+    merge_base = repo.merge_base(base_sha, head_sha)
+    commits = tuple(
+        CommitInfo(sha=sha, author=author, message=message)
+        for sha, author, message in repo.commits(merge_base, head_sha)
+    )
+    if not commits:
+        raise GitError(f"{head!r} has no commits that {base!r} lacks: there is nothing to review")
+    files, unreviewable = [], []
+    for section in split_git_diff(repo.diff(merge_base, head_sha)):
+        parsed = parse_patch(section.patch) if section.patch else None
+        patch = section.patch
+        if patch is not None and len(patch) > MAX_PATCH_CHARS:
+            unreviewable.append(section.path)
+            patch = None
+        files.append(
+            ChangedFile(
+                path=section.path,
+                status=section.status,
+                additions=len(parsed.added) if parsed else 0,
+                deletions=len(parsed.removed) if parsed else 0,
+                patch=patch,
+                previous_path=section.old_path,
+                binary=section.binary,
+            )
+        )
+    policy_text = repo.show(merge_base, POLICY_PATH)
+    policy, policy_error = Policy(), None
+    try:
+        policy = load_policy(policy_text)
+    except PolicyError as exc:
+        policy_error = str(exc)
+    newest = commits[-1].message.splitlines()
+    body = "\n\n".join(c.message for c in commits[:-1]) + "\n\n" + "\n".join(newest[1:])
+    return ReviewContext(
+        source="local",
+        repo=repo.root.name,
+        title=newest[0] if newest else "",
+        body=body.strip() or None,
+        author=Author(login=commits[-1].author or "local", association="OWNER"),
+        base_ref=base,
+        base_sha=merge_base,
+        head_ref=head,
+        head_sha=head_sha,
+        commits=commits,
+        files=tuple(files),
+        unreviewable=tuple(unreviewable),
+        policy=policy,
+        policy_error=policy_error,
+        policy_sha256=policy_digest(policy_text),
+        guidance=_guidance_at(repo, merge_base),
+        codeowners=repo.show(merge_base, ".github/CODEOWNERS")
+        or repo.show(merge_base, "CODEOWNERS"),
+        local_path=str(repo.root),
+    )

@@ -1,0 +1,1 @@
+"""GitHub: App auth, the client for every call we make, and the job handlers."""

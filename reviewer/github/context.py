@@ -1,0 +1,157 @@
+"""Build a ``ReviewContext`` from GitHub: the same snapshot the local path builds.
+
+Policy, guidance and CODEOWNERS are read from the repository's **default branch**, never
+from the PR's head. One directory listing of ``.github`` tells which of them exist, so a
+repository without them costs one request, not three.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reviewer.context import Author, ChangedFile, CommitInfo, ReviewContext
+from reviewer.errors import PolicyError
+from reviewer.github.client import GitHubClient
+from reviewer.guidance import GuidanceDoc, GuidanceError, load_default_guidance, parse_guidance
+from reviewer.policy import GUIDANCE_DIR, POLICY_PATH, Policy, load_policy, policy_digest
+
+MAX_BLOB_CHARS = 400_000
+CHECK_RUN_NAME = "reviewer/approval"
+
+
+def _synthesised_patch(text: str) -> str:
+    lines = text.splitlines()
+    return f"@@ -0,0 +1,{len(lines)} @@\n" + "\n".join(f"+{line}" for line in lines)
+
+
+def _changed_file(
+    client: GitHubClient, repo: str, raw: dict[str, Any], unreviewable: list[str]
+) -> ChangedFile:
+    """A file of the PR; an added file without a patch gets one from its blob."""
+    patch = raw.get("patch")
+    binary = False
+    if patch is None and raw.get("status") == "added" and raw.get("sha"):
+        text = client.blob_text(repo, raw["sha"])
+        if "\x00" in text:
+            binary = True
+        elif len(text) <= MAX_BLOB_CHARS:
+            patch = _synthesised_patch(text)
+    if patch is None and not binary and raw.get("changes", 0):
+        unreviewable.append(raw["filename"])
+    return ChangedFile(
+        path=raw["filename"],
+        status=raw.get("status", "modified"),
+        additions=raw.get("additions", 0),
+        deletions=raw.get("deletions", 0),
+        patch=patch,
+        previous_path=raw.get("previous_filename"),
+        binary=binary,
+    )
+
+
+def _steering(
+    client: GitHubClient, repo: str, ref: str
+) -> tuple[str | None, tuple[GuidanceDoc, ...], str | None, list[str]]:
+    """(policy text, guidance, CODEOWNERS, guidance errors) from the default branch."""
+    listing = client.list_dir(repo, ".github", ref) or []
+    names = {entry["name"]: entry for entry in listing}
+    policy_text = client.file_text(repo, POLICY_PATH, ref) if "reviewer.yml" in names else None
+    guidance = list(load_default_guidance())
+    errors: list[str] = []
+    if names.get("reviewer", {}).get("type") == "dir":
+        for entry in client.list_dir(repo, GUIDANCE_DIR, ref) or []:
+            if entry.get("type") == "file" and entry["name"].endswith(".md"):
+                text = client.file_text(repo, entry["path"], ref)
+                try:
+                    guidance.append(parse_guidance(text or "", entry["path"]))
+                except GuidanceError as exc:
+                    errors.append(str(exc))
+    codeowners_path = ".github/CODEOWNERS" if "CODEOWNERS" in names else "CODEOWNERS"
+    codeowners = client.file_text(repo, codeowners_path, ref)
+    return policy_text, tuple(guidance), codeowners, errors
+
+
+def checks_summary(client: GitHubClient, repo: str, sha: str) -> dict[str, Any]:
+    """The head commit's other checks and statuses, for the audit entry."""
+    runs = [
+        {"name": r.get("name"), "status": r.get("status"), "conclusion": r.get("conclusion")}
+        for r in client.check_runs(repo, sha)
+        if r.get("name") != CHECK_RUN_NAME
+    ]
+    status = client.combined_status(repo, sha)
+    return {
+        "check_runs": runs,
+        "status": status.get("state"),
+        "statuses": [
+            {"context": s.get("context"), "state": s.get("state")}
+            for s in status.get("statuses", [])
+        ],
+    }
+
+
+def build_github_context(
+    client: GitHubClient,
+    repo: str,
+    number: int,
+    pr: dict[str, Any],
+    *,
+    installation_id: int | None,
+    human_requested: bool = False,
+) -> ReviewContext:
+    """The snapshot of ``pr`` (already fetched by the caller) at its current head."""
+    unreviewable: list[str] = []
+    files = [
+        _changed_file(client, repo, raw, unreviewable) for raw in client.pull_files(repo, number)
+    ]
+    if pr.get("changed_files", len(files)) > len(files):
+        unreviewable.append(f"{pr['changed_files'] - len(files)} files beyond GitHub's list limit")
+    commits = tuple(
+        CommitInfo(
+            sha=c["sha"],
+            message=c.get("commit", {}).get("message", ""),
+            author=(c.get("author") or {}).get("login", ""),
+        )
+        for c in client.pull_commits(repo, number)
+    )
+    base_repo = pr["base"]["repo"]
+    policy_text, guidance, codeowners, guidance_errors = _steering(
+        client, repo, base_repo.get("default_branch") or pr["base"]["ref"]
+    )
+    policy, policy_error = Policy(), None
+    try:
+        policy = load_policy(policy_text)
+    except PolicyError as exc:
+        policy_error = str(exc)
+    if guidance_errors:
+        policy_error = "; ".join(filter(None, [policy_error, *guidance_errors]))
+    head_repo = (pr.get("head") or {}).get("repo") or {}
+    user = pr.get("user") or {}
+    return ReviewContext(
+        source="github",
+        repo=repo,
+        pr=number,
+        installation_id=installation_id,
+        title=pr.get("title") or "",
+        body=pr.get("body"),
+        author=Author(
+            login=user.get("login", "ghost"),
+            type=user.get("type", "User"),
+            association=pr.get("author_association", "NONE"),
+        ),
+        base_ref=pr["base"]["ref"],
+        base_sha=pr["base"]["sha"],
+        head_ref=pr["head"]["ref"],
+        head_sha=pr["head"]["sha"],
+        draft=bool(pr.get("draft")),
+        fork=head_repo.get("full_name") != base_repo.get("full_name"),
+        labels=tuple(label["name"] for label in pr.get("labels", [])),
+        commits=commits,
+        files=tuple(files),
+        unreviewable=tuple(unreviewable),
+        policy=policy,
+        policy_error=policy_error,
+        policy_sha256=policy_digest(policy_text),
+        guidance=guidance,
+        codeowners=codeowners,
+        human_requested=human_requested,
+    )

@@ -1,0 +1,147 @@
+"""Job handlers for GitHub: review a PR head, and the ``/reviewer`` comment commands.
+
+Runs in the worker: GitHub calls are blocking (PyGithub), so they run in a thread; the
+handler checks for supersession between stages and ends its own check run ``cancelled``
+when a newer head took over, writing nothing else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import structlog
+
+from reviewer.errors import ConfigError
+from reviewer.github.auth import AppCredentials, InstallationTokens
+from reviewer.github.client import GitHubClient, GitHubError
+from reviewer.github.context import build_github_context, checks_summary
+from reviewer.pipeline import record, review
+from reviewer.publish import cancel_check, fail_check, publish, start_check
+from reviewer.queue.base import JobKind, JobView
+from reviewer.worker import Handler, JobControl, PermanentJobError, Superseded
+
+if TYPE_CHECKING:
+    from reviewer.runtime import Runtime
+
+T = TypeVar("T")
+WRITE_PERMISSIONS = {"admin", "maintain", "write"}
+log = structlog.get_logger("reviewer.github")
+
+
+async def _io(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    return await asyncio.to_thread(func, *args, **kwargs)
+
+
+class GitHubJobs:
+    """Holds what every GitHub job needs: credentials, the audit log, our bot's login."""
+
+    def __init__(self, runtime: Runtime, creds: AppCredentials) -> None:
+        self.runtime = runtime
+        self.creds = creds
+        slug = runtime.settings.github_app_slug
+        self.bot_login = f"{slug}[bot]" if slug else None
+
+    def client(self, job: JobView) -> GitHubClient:
+        if job.installation_id is None:
+            raise PermanentJobError("the delivery carried no installation id")
+        return GitHubClient(InstallationTokens(self.creds, job.installation_id))
+
+    async def review_job(self, job: JobView, control: JobControl) -> None:
+        client = self.client(job)
+        pr = await _io(client.pull, job.repo, job.pr)
+        if job.head_sha and pr["head"]["sha"] != job.head_sha:
+            raise Superseded(pr["head"]["sha"])
+        if pr.get("state") != "open" or pr.get("draft"):
+            log.info("review.skipped", state=pr.get("state"), draft=pr.get("draft"))
+            return
+        await self._review(client, job, control, pr, human_requested=False)
+
+    async def command_job(self, job: JobView, control: JobControl) -> None:
+        client = self.client(job)
+        commenter = str(job.payload.get("commenter", ""))
+        permission = await _io(client.permission, job.repo, commenter)
+        if permission not in WRITE_PERMISSIONS:
+            await _io(
+                client.create_comment,
+                job.repo,
+                job.pr,
+                f"Sorry @{commenter}, only people with write access to this repository can "
+                "ask the reviewer to do that. A maintainer can run the command for you.",
+            )
+            return
+        pr = await _io(client.pull, job.repo, job.pr)
+        if pr.get("state") != "open":
+            return
+        await self._review(
+            client, job, control, pr, human_requested=job.kind is JobKind.command_human
+        )
+
+    async def _review(
+        self,
+        client: GitHubClient,
+        job: JobView,
+        control: JobControl,
+        pr: dict[str, Any],
+        *,
+        human_requested: bool,
+    ) -> None:
+        head = pr["head"]["sha"]
+        control.checkpoint()
+        run_id = await _io(start_check, client, job.repo, head)
+        try:
+            ctx = await _io(
+                build_github_context,
+                client,
+                job.repo,
+                job.pr,
+                pr,
+                installation_id=job.installation_id,
+                human_requested=human_requested,
+            )
+            checks = await _io(checks_summary, client, job.repo, head)
+            control.checkpoint()
+            result = await review(ctx, github_requests=client.requests_made)
+            control.checkpoint()
+            await _io(publish, client, ctx, result.decision, result.reports, run_id, self.bot_login)
+        except Superseded as exc:
+            await _io(cancel_check, client, job.repo, run_id, exc.sha)
+            raise
+        except Exception as exc:
+            await self._fail(client, job, control, run_id, exc)
+            raise
+        result.usage.github_requests = client.requests_made
+        entry = await _io(record, self.runtime.audit, ctx, result, checks)
+        log.info(
+            "review.published",
+            verdict=result.verdict,
+            audit_seq=entry.seq,
+            github_requests=client.requests_made,
+        )
+
+    @staticmethod
+    async def _fail(
+        client: GitHubClient, job: JobView, control: JobControl, run_id: int, exc: Exception
+    ) -> None:
+        """Conclude this attempt's check as needing a human; the retry starts a new one."""
+        note = "" if control.final_attempt else " (will retry)"
+        try:
+            await _io(fail_check, client, job.repo, run_id, f"{exc}{note}")
+        except GitHubError as inner:
+            log.warning("review.fail_check_failed", error=str(inner))
+
+
+def make_handlers(runtime: Runtime) -> dict[JobKind, Handler]:
+    """GitHub handlers, or none when the App is not configured (jobs then wait)."""
+    try:
+        creds = AppCredentials.from_settings(runtime.settings)
+    except ConfigError as exc:
+        log.warning("github.not_configured", reason=str(exc))
+        return {}
+    jobs = GitHubJobs(runtime, creds)
+    return {
+        JobKind.review: jobs.review_job,
+        JobKind.command_review: jobs.command_job,
+        JobKind.command_human: jobs.command_job,
+    }

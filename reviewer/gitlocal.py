@@ -1,0 +1,91 @@
+"""Thin, typed wrappers over the ``git`` CLI for local reviews and the tracer.
+
+Every failure becomes a ``GitError`` with one line a user can act on.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from reviewer.errors import GitError
+
+MAX_OUTPUT_BYTES = 200 * 1024 * 1024
+
+
+class LocalRepo:
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path).expanduser()
+        if not self.path.is_dir():
+            raise GitError(f"{self.path} is not a directory")
+        try:
+            top = self._run("rev-parse", "--show-toplevel")
+        except GitError:
+            raise GitError(f"{self.path} is not a git repository") from None
+        self.root = Path(top.strip())
+
+    def _run(self, *args: str, check: bool = True) -> str:
+        try:
+            proc = subprocess.run(
+                ["git", "-C", str(self.path), *args],
+                capture_output=True,
+                check=False,
+                timeout=120,
+            )
+        except FileNotFoundError:
+            raise GitError("git is not installed or not on PATH") from None
+        except subprocess.TimeoutExpired:
+            raise GitError(f"git {args[0]} took longer than 120 s") from None
+        if check and proc.returncode != 0:
+            message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise GitError(f"git {args[0]} failed: {message[-1] if message else proc.returncode}")
+        return proc.stdout[:MAX_OUTPUT_BYTES].decode("utf-8", "replace")
+
+    def resolve(self, ref: str) -> str:
+        """The commit SHA ``ref`` names, or a clear error (single-commit repos included)."""
+        try:
+            return self._run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").strip()
+        except GitError:
+            if (
+                ref.endswith(("~1", "^"))
+                and self._run("rev-list", "--count", "HEAD").strip() == "1"
+            ):
+                raise GitError(
+                    f"{ref!r} does not exist: the repository has a single commit, so there is "
+                    "nothing to compare it with"
+                ) from None
+            raise GitError(f"{ref!r} is not a commit in {self.root}") from None
+
+    def merge_base(self, base: str, head: str) -> str:
+        out = self._run("merge-base", base, head, check=False).strip()
+        if not out:
+            raise GitError(f"{base[:12]} and {head[:12]} have no common history")
+        return out
+
+    def commits(self, base: str, head: str) -> list[tuple[str, str, str]]:
+        """(sha, author, message) of each commit in ``base..head``, oldest first."""
+        out = self._run("log", "--reverse", "--format=%H%x1f%an%x1f%B%x1e", f"{base}..{head}")
+        rows = []
+        for record in out.split("\x1e"):
+            record = record.strip("\n")
+            if record:
+                sha, author, message = record.split("\x1f", 2)
+                rows.append((sha, author, message.strip()))
+        return rows
+
+    def diff(self, base: str, head: str) -> str:
+        return self._run("diff", "--no-color", "--no-ext-diff", "--find-renames", "-U3", base, head)
+
+    def show(self, ref: str, path: str) -> str | None:
+        """A file's text at ``ref``, or None when it does not exist there."""
+        try:
+            return self._run("show", f"{ref}:{path}")
+        except GitError:
+            return None
+
+    def list_dir(self, ref: str, path: str) -> list[str]:
+        out = self._run("ls-tree", "--name-only", f"{ref}", f"{path.rstrip('/')}/", check=False)
+        return [line for line in out.splitlines() if line]
+
+    def author_of(self, ref: str) -> str:
+        return self._run("log", "-1", "--format=%an", ref).strip()

@@ -1,0 +1,214 @@
+"""Decision -> check run, review, labels, reviewer requests, one summary comment.
+
+The check run ``reviewer/approval`` is the merge gate: ``success`` only when we approved;
+``action_required`` while a human is needed, shadow mode included (never ``neutral``,
+which GitHub counts as passing). Inline comments are anchored only to lines that exist on
+that side of the patch; the rest are listed in the summary, so a 422 never loses a review.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+
+from reviewer.aggregator import (
+    LABEL_APPROVED,
+    LABEL_HUMAN,
+    LABEL_TOO_LARGE,
+    LABEL_WOULD_APPROVE,
+    Decision,
+)
+from reviewer.codeowners import owners_of, split_reviewers
+from reviewer.context import ReviewContext
+from reviewer.diff import parse_patch
+from reviewer.github.client import GitHubClient, GitHubError
+from reviewer.github.context import CHECK_RUN_NAME
+from reviewer.render import HEADLINES, render_markdown
+from subagents.base import Finding, SubAgentReport
+
+SUMMARY_MARKER = "<!-- reviewer:summary -->"
+OUR_LABELS = (LABEL_APPROVED, LABEL_WOULD_APPROVE, LABEL_HUMAN, LABEL_TOO_LARGE)
+MAX_SUMMARY = 60_000
+log = structlog.get_logger("reviewer.publish")
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def start_check(client: GitHubClient, repo: str, head_sha: str) -> int:
+    run = client.create_check_run(
+        repo,
+        {
+            "name": CHECK_RUN_NAME,
+            "head_sha": head_sha,
+            "status": "in_progress",
+            "started_at": _now(),
+            "output": {"title": "Reviewing", "summary": "The review panel is working on this."},
+        },
+    )
+    return int(run["id"])
+
+
+def cancel_check(client: GitHubClient, repo: str, run_id: int, newer_sha: str | None) -> None:
+    title = f"Superseded by {newer_sha[:12]}" if newer_sha else "Superseded by a newer push"
+    client.update_check_run(
+        repo,
+        run_id,
+        {
+            "status": "completed",
+            "conclusion": "cancelled",
+            "completed_at": _now(),
+            "output": {"title": title, "summary": "A newer commit is being reviewed instead."},
+        },
+    )
+
+
+def fail_check(client: GitHubClient, repo: str, run_id: int, error: str) -> None:
+    """A review that could not finish asks for a human; it never passes the gate."""
+    client.update_check_run(
+        repo,
+        run_id,
+        {
+            "status": "completed",
+            "conclusion": "action_required",
+            "completed_at": _now(),
+            "output": {
+                "title": "Review failed: a human review is needed",
+                "summary": f"The reviewer could not finish: {error[:2000]}",
+            },
+        },
+    )
+
+
+def anchor(ctx: ReviewContext, finding: Finding) -> dict[str, Any] | None:
+    """The review comment for ``finding``, or None when its lines are not in the diff."""
+    changed = ctx.file(finding.path) if finding.path else None
+    if changed is None or changed.patch is None or finding.start_line is None:
+        return None
+    parsed = parse_patch(changed.patch)
+    end = finding.end_line or finding.start_line
+    if not (
+        parsed.has_line(finding.start_line, finding.side) and parsed.has_line(end, finding.side)
+    ):
+        return None
+    comment: dict[str, Any] = {
+        "path": finding.path,
+        "line": end,
+        "side": finding.side,
+        "body": comment_body(finding),
+    }
+    if end != finding.start_line:
+        comment.update(start_line=finding.start_line, start_side=finding.side)
+    return comment
+
+
+def comment_body(finding: Finding) -> str:
+    rules = f"\n\n_Guidance: {', '.join(finding.rule_ids)}_" if finding.rule_ids else ""
+    return (
+        f"**{finding.severity.value}** ({finding.subagent}): {finding.title}\n\n"
+        f"{finding.body}{rules}\n\n<sub>finding {finding.fingerprint}</sub>"
+    )
+
+
+def _review(
+    client: GitHubClient, ctx: ReviewContext, decision: Decision, comments: list[dict[str, Any]]
+) -> None:
+    assert ctx.pr is not None
+    if decision.verdict != "approve" and not comments:
+        return
+    event = "APPROVE" if decision.verdict == "approve" else "COMMENT"
+    body = {
+        "commit_id": ctx.head_sha,
+        "event": event,
+        "comments": comments,
+        "body": HEADLINES[decision.verdict]
+        + (f" ({len(comments)} inline comment(s))" if comments else ""),
+    }
+    try:
+        client.create_review(ctx.repo, ctx.pr, body)
+    except GitHubError as exc:
+        if exc.status != 422 or not comments:
+            raise
+        log.warning("publish.review_rejected", error=str(exc))
+        if event == "APPROVE":
+            client.create_review(ctx.repo, ctx.pr, {**body, "comments": []})
+
+
+def _labels(client: GitHubClient, ctx: ReviewContext, decision: Decision) -> None:
+    assert ctx.pr is not None
+    stale = [label for label in OUR_LABELS if label in ctx.labels and label not in decision.labels]
+    # A human's own "reviewer: human" label is an override: never take it away.
+    stale = [label for label in stale if label != LABEL_HUMAN]
+    for label in stale:
+        client.remove_label(ctx.repo, ctx.pr, label)
+    missing = [label for label in decision.labels if label not in ctx.labels]
+    if missing:
+        client.add_labels(ctx.repo, ctx.pr, missing)
+
+
+def _reviewers(client: GitHubClient, ctx: ReviewContext, decision: Decision) -> list[str]:
+    assert ctx.pr is not None
+    if decision.verdict == "approve":
+        return []
+    owners = [
+        *decision.reviewers_requested,
+        *owners_of(ctx.codeowners, [f.path for f in ctx.files]),
+    ]
+    users, teams = split_reviewers(dict.fromkeys(owners), ctx.author.login)
+    if not users and not teams:
+        return []
+    try:
+        client.request_reviewers(ctx.repo, ctx.pr, users, teams)
+    except GitHubError as exc:
+        if exc.status != 422:
+            raise
+        log.warning("publish.reviewers_rejected", error=str(exc))
+    return users + [f"team:{t}" for t in teams]
+
+
+def _summary_comment(
+    client: GitHubClient, ctx: ReviewContext, text: str, bot_login: str | None
+) -> dict[str, Any]:
+    assert ctx.pr is not None
+    body = f"{SUMMARY_MARKER}\n{text}"[:MAX_SUMMARY]
+    for comment in client.issue_comments(ctx.repo, ctx.pr):
+        author = (comment.get("user") or {}).get("login")
+        if SUMMARY_MARKER in (comment.get("body") or "") and (
+            bot_login is None or author == bot_login
+        ):
+            return client.edit_comment(ctx.repo, comment["id"], body)
+    return client.create_comment(ctx.repo, ctx.pr, body)
+
+
+def publish(
+    client: GitHubClient,
+    ctx: ReviewContext,
+    decision: Decision,
+    reports: list[SubAgentReport],
+    run_id: int,
+    bot_login: str | None,
+) -> None:
+    """Write the decision to the PR; the check run is written last, as the gate."""
+    # Findings that cannot be anchored stay in the summary, which lists every finding.
+    comments = [c for f in decision.findings if (c := anchor(ctx, f)) is not None]
+    _review(client, ctx, decision, comments)
+    _labels(client, ctx, decision)
+    requested = _reviewers(client, ctx, decision)
+    summary = render_markdown(decision, reports, title=f"Head {ctx.head_sha[:12]}")
+    if requested:
+        summary += f"\nRequested reviewers: {', '.join(requested)}\n"
+    comment = _summary_comment(client, ctx, summary, bot_login)
+    client.update_check_run(
+        ctx.repo,
+        run_id,
+        {
+            "status": "completed",
+            "conclusion": decision.check_conclusion,
+            "completed_at": _now(),
+            "details_url": comment.get("html_url"),
+            "output": {"title": HEADLINES[decision.verdict], "summary": summary[:MAX_SUMMARY]},
+        },
+    )

@@ -1,0 +1,56 @@
+"""The composition root: settings -> database, queue, audit log, job handlers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from reviewer.audit import AuditLog
+from reviewer.queue.base import JobKind, JobQueue
+from reviewer.queue.sqlite import SqliteJobQueue
+from reviewer.settings import Settings
+from reviewer.store.db import open_database
+from reviewer.worker import Handler, Worker
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    queue: JobQueue
+    audit: AuditLog
+    handlers: dict[JobKind, Handler] = field(default_factory=dict)
+
+    def worker(self, worker_id: str | None = None) -> Worker:
+        return Worker(
+            self.queue,
+            self.handlers,
+            worker_id=worker_id,
+            poll_seconds=self.settings.worker_poll_seconds,
+            heartbeat_seconds=max(self.settings.job_lease_seconds / 3, 0.05),
+        )
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    """Database, queue and audit log; workers add ``github_handlers`` on top."""
+    engine = open_database(settings.database_url)
+    queue = SqliteJobQueue(
+        engine,
+        max_attempts=settings.job_max_attempts,
+        lease_seconds=settings.job_lease_seconds,
+        backoff_base=settings.job_backoff_base_seconds,
+    )
+    signing = settings.audit_signing_key
+    audit = AuditLog(
+        engine, signing.get_secret_value() if signing else None, settings.audit_checkpoint_every
+    )
+    return Runtime(settings=settings, engine=engine, queue=queue, audit=audit)
+
+
+def github_handlers(runtime: Runtime) -> dict[JobKind, Handler]:
+    """Handlers that review PRs on GitHub; empty when no App credentials are configured,
+    so such jobs wait in the queue (and ``reviewer jobs list`` shows them)."""
+    from reviewer.github.jobs import make_handlers
+
+    return make_handlers(runtime)

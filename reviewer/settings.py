@@ -1,0 +1,98 @@
+"""Host settings from the environment (prefix ``REVIEWER_``); nothing in a PR can change them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Literal
+
+import platformdirs
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from reviewer.errors import ConfigError
+
+
+def default_database_url() -> str:
+    """A SQLite file in the user's data directory, never inside a reviewed repo."""
+    data_dir = Path(platformdirs.user_data_dir("pr-reviewer", appauthor=False))
+    return f"sqlite:///{data_dir / 'reviewer.db'}"
+
+
+class Settings(BaseSettings):
+    """Every knob of the host. Names are fixed by ARCHITECTURE.md; additions keep the style."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="REVIEWER_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    webhook_secret: SecretStr | None = None
+    github_app_id: int | None = None
+    github_private_key: SecretStr | None = None
+    github_private_key_path: Path | None = None
+    github_api_url: str = "https://api.github.com"
+    github_app_slug: str | None = None
+    database_url: str = Field(default_factory=default_database_url)
+
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = None
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    models: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    max_cost_per_review_usd: Decimal = Decimal("0.50")
+
+    audit_token: SecretStr | None = None
+    audit_signing_key: SecretStr | None = None
+    audit_checkpoint_every: int = Field(default=100, ge=1)
+
+    job_max_attempts: int = Field(default=5, ge=1)
+    job_lease_seconds: float = Field(default=60.0, gt=0)
+    job_backoff_base_seconds: float = Field(default=5.0, ge=0)
+    worker_poll_seconds: float = Field(default=0.5, gt=0)
+    max_body_bytes: int = Field(default=25 * 1024 * 1024, gt=0)
+    log_format: Literal["json", "console"] = "json"
+    log_level: str = "INFO"
+
+    @field_validator("models", mode="before")
+    @classmethod
+    def _split_models(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("models")
+    @classmethod
+    def _check_models(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            provider, sep, model = entry.partition(":")
+            if not sep or provider not in {"anthropic", "openai"} or not model:
+                raise ValueError(
+                    f"{entry!r} is not provider:model with provider anthropic or openai"
+                )
+        return value
+
+    def private_key_pem(self) -> str | None:
+        """The App's private key, from the PEM text or the file it points at."""
+        if self.github_private_key is not None:
+            return self.github_private_key.get_secret_value()
+        if self.github_private_key_path is not None:
+            try:
+                return self.github_private_key_path.read_text()
+            except OSError as exc:
+                raise ConfigError(
+                    "REVIEWER_GITHUB_PRIVATE_KEY_PATH: cannot read "
+                    f"{self.github_private_key_path}: {exc.strerror}"
+                ) from exc
+        return None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning a validation failure into one error naming the variables."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = "REVIEWER_" + "_".join(str(p) for p in err["loc"][:1]).upper()
+            problems.append(f"{name}: {err['msg']}")
+        raise ConfigError("invalid settings: " + "; ".join(problems)) from None

@@ -1,0 +1,235 @@
+"""Webhook intake without I/O: verify the signature, parse into a typed event, route to a job.
+
+Kept free of HTTP and database code (in the style of gidgethub's ``sansio``) so every rule
+here is tested with plain function calls, and the app only wires bytes in and a job out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from reviewer.errors import InvalidSignature, WebhookError
+from reviewer.events import CheckRunEvent, Event, IssueCommentEvent, PullRequestEvent, model_for
+from reviewer.queue.base import JobKind, JobRequest
+
+SIGNATURE_HEADER = "X-Hub-Signature-256"
+EVENT_HEADER = "X-GitHub-Event"
+DELIVERY_HEADER = "X-GitHub-Delivery"
+
+_SIGNATURE = re.compile(r"sha256=([0-9a-fA-F]{64})")
+_TOKEN = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+
+REVIEW_ACTIONS = frozenset({"opened", "reopened", "synchronize", "ready_for_review", "edited"})
+COMMANDS: dict[str, JobKind] = {
+    "/reviewer review": JobKind.command_review,
+    "/reviewer human": JobKind.command_human,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One verified, parsed webhook delivery."""
+
+    delivery_id: str
+    event: str
+    action: str | None
+    payload: Event
+
+
+@dataclass(frozen=True, slots=True)
+class Ignored:
+    """A valid delivery that needs no work; ``reason`` is logged and returned to GitHub."""
+
+    reason: str
+
+
+def bot_login(app_slug: str | None) -> str | None:
+    """Our App's login as it appears in ``sender.login`` (``<slug>[bot]``)."""
+    return f"{app_slug}[bot]" if app_slug else None
+
+
+def sign(secret: bytes, body: bytes) -> str:
+    """The ``X-Hub-Signature-256`` value GitHub sends for ``body``."""
+    return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+
+
+def verify_signature(secret: bytes, body: bytes, header: str | None) -> None:
+    """Raise :class:`InvalidSignature` unless ``header`` is the HMAC-SHA256 of ``body``.
+
+    The comparison is constant-time so the response time leaks nothing about the digest.
+    """
+    if header is None or not header.strip():
+        raise InvalidSignature(f"missing {SIGNATURE_HEADER} header")
+    match = _SIGNATURE.fullmatch(header.strip())
+    if match is None:
+        raise InvalidSignature(
+            f"malformed {SIGNATURE_HEADER} header: expected 'sha256=' and 64 hex digits"
+        )
+    expected = hmac.new(secret, body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, match.group(1).lower()):
+        raise InvalidSignature(
+            f"{SIGNATURE_HEADER} does not match the body (is REVIEWER_WEBHOOK_SECRET "
+            "the App's webhook secret?)"
+        )
+
+
+def parse(headers: Mapping[str, str], body: bytes) -> Delivery:
+    """Turn headers and raw body into a :class:`Delivery`; :class:`WebhookError` (400) if not."""
+    lowered = {key.lower(): value for key, value in headers.items()}
+    event = _required_token(lowered, EVENT_HEADER)
+    delivery_id = _required_token(lowered, DELIVERY_HEADER)
+    try:
+        data = json.loads(body)
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+        raise WebhookError(f"malformed JSON body: {exc}") from None
+    if not isinstance(data, dict):
+        raise WebhookError(f"JSON body must be an object, got {type(data).__name__}")
+    try:
+        payload = model_for(event).model_validate(data)
+    except ValidationError as exc:
+        raise WebhookError(f"{event} payload does not match: {_summarise(exc)}") from None
+    return Delivery(delivery_id=delivery_id, event=event, action=payload.action, payload=payload)
+
+
+def _required_token(headers: Mapping[str, str], name: str) -> str:
+    value = headers.get(name.lower(), "").strip()
+    if not value:
+        raise WebhookError(f"missing {name} header")
+    if not _TOKEN.fullmatch(value):
+        raise WebhookError(f"malformed {name} header: expected up to 64 of [A-Za-z0-9_.:-]")
+    return value
+
+
+def _summarise(exc: ValidationError, limit: int = 3) -> str:
+    errors = exc.errors(include_url=False, include_input=False)
+    parts = [".".join(str(p) for p in err["loc"]) + ": " + err["msg"] for err in errors[:limit]]
+    more = f" (and {len(errors) - limit} more)" if len(errors) > limit else ""
+    return "; ".join(parts) + more
+
+
+def route(delivery: Delivery, bot_login: str | None) -> JobRequest | Ignored:
+    """Decide what a delivery asks of us. Pure: the same delivery always routes the same way."""
+    payload = delivery.payload
+    sender = payload.sender
+    if bot_login and sender is not None and sender.login.lower() == bot_login.lower():
+        return Ignored(f"sent by our own bot {sender.login}")
+    if payload.repository is None:
+        return Ignored(f"{_name(delivery)} has no repository")
+    if isinstance(payload, PullRequestEvent):
+        return _route_pull_request(delivery, payload)
+    if isinstance(payload, CheckRunEvent):
+        return _route_check_run(delivery, payload, bot_login)
+    if isinstance(payload, IssueCommentEvent):
+        return _route_comment(delivery, payload)
+    return Ignored(f"{_name(delivery)} is not an event we act on")
+
+
+def _name(delivery: Delivery) -> str:
+    return f"{delivery.event}.{delivery.action}" if delivery.action else delivery.event
+
+
+def _route_pull_request(delivery: Delivery, event: PullRequestEvent) -> JobRequest | Ignored:
+    pr = event.pull_request
+    if delivery.action not in REVIEW_ACTIONS:
+        return Ignored(f"{_name(delivery)} does not start a review")
+    if pr.state != "open":
+        return Ignored(f"pull request #{pr.number} is {pr.state}")
+    if pr.draft:
+        return Ignored(f"pull request #{pr.number} is a draft")
+    if delivery.action == "edited":
+        changes = event.changes
+        if changes is None or (changes.title is None and changes.body is None):
+            return Ignored("pull_request.edited changed neither title nor body")
+    author = pr.user
+    return JobRequest(
+        kind=JobKind.review,
+        installation_id=_installation(event),
+        repo=_repo(event),
+        pr=pr.number,
+        head_sha=pr.head.sha,
+        payload={
+            "event": delivery.event,
+            "action": delivery.action,
+            "sender": event.sender.login if event.sender else None,
+            "author": author.login if author else None,
+            "author_type": author.type if author else None,
+            "author_association": pr.author_association,
+            "base_ref": pr.base.ref,
+            "head_ref": pr.head.ref,
+            "head_repo": pr.head.repo.full_name if pr.head.repo else None,
+            "draft": pr.draft,
+        },
+    )
+
+
+def _route_check_run(
+    delivery: Delivery, event: CheckRunEvent, bot_login: str | None
+) -> JobRequest | Ignored:
+    if delivery.action != "rerequested":
+        return Ignored(f"{_name(delivery)} does not start a review")
+    run = event.check_run
+    slug = run.app.slug if run.app else None
+    if bot_login and slug and f"{slug}[bot]".lower() != bot_login.lower():
+        return Ignored(f"check run belongs to another app ({slug})")
+    if not run.pull_requests:
+        return Ignored("rerequested check run is not attached to a pull request")
+    return JobRequest(
+        kind=JobKind.review,
+        installation_id=_installation(event),
+        repo=_repo(event),
+        pr=run.pull_requests[0].number,
+        head_sha=run.head_sha,
+        payload={
+            "event": delivery.event,
+            "action": delivery.action,
+            "sender": event.sender.login if event.sender else None,
+        },
+    )
+
+
+def _route_comment(delivery: Delivery, event: IssueCommentEvent) -> JobRequest | Ignored:
+    if delivery.action != "created":
+        return Ignored(f"{_name(delivery)} is not a new comment")
+    if event.issue.pull_request is None:
+        return Ignored(f"comment on issue #{event.issue.number}, not a pull request")
+    kind = command_in(event.comment.body)
+    if kind is None:
+        return Ignored("comment carries no /reviewer command")
+    commenter = event.comment.user or event.sender
+    # Who may command us is decided by the worker through the permissions API:
+    # author_association is not an access check.
+    return JobRequest(
+        kind=kind,
+        installation_id=_installation(event),
+        repo=_repo(event),
+        pr=event.issue.number,
+        head_sha="",
+        payload={
+            "event": delivery.event,
+            "action": delivery.action,
+            "commenter": commenter.login if commenter else None,
+            "comment_id": event.comment.id,
+        },
+    )
+
+
+def command_in(body: str) -> JobKind | None:
+    """The command on a comment's first line (whitespace and case normalised), if any."""
+    first_line = body.lstrip().split("\n", 1)[0]
+    return COMMANDS.get(" ".join(first_line.split()).lower())
+
+
+def _repo(event: Event) -> str:
+    assert event.repository is not None  # checked by route()
+    return event.repository.full_name
+
+
+def _installation(event: Event) -> int | None:
+    return event.installation.id if event.installation else None

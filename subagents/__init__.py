@@ -1,0 +1,1 @@
+"""The review panel: one module per specialist, all speaking the ``SubAgent`` protocol."""

@@ -1,0 +1,105 @@
+"""Anti-patterns specialist: the team's guidance rules, applied where they are scoped.
+
+Every guidance doc whose ``applies_to`` covers a changed file contributes its rules that
+carry a ``pattern``; each added line a pattern matches becomes a finding that cites the
+rule id and the guidance file, so comments point at the team's own words and feedback
+on them can be counted per rule. Adjacent hits of one rule merge into one ranged finding,
+so a commented-out block is one comment, not twenty. Rules without a pattern are for the
+model part, added later.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from subagents.base import (
+    DeterministicSubAgent,
+    Finding,
+    ReportStatus,
+    Severity,
+    SubAgentReport,
+    fingerprint,
+)
+from subagents.secrets import redact
+
+if TYPE_CHECKING:
+    from reviewer.context import ChangedFile, ReviewContext
+    from reviewer.guidance import GuidanceDoc, GuidanceRule
+    from reviewer.llm import ModelClient
+
+NAME = "antipatterns"
+MAX_LINE = 2000  # rule patterns come from repos; bound the text they run on
+
+
+@lru_cache(maxsize=512)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _body(rule: GuidanceRule, doc: GuidanceDoc) -> str:
+    return f"{rule.message or rule.title}\n\n_Guidance: `{rule.id}` in {doc.source}._"
+
+
+def _runs(lines: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
+    """Group hits on consecutive line numbers."""
+    runs: list[list[tuple[int, str]]] = []
+    for line, text in lines:
+        if runs and runs[-1][-1][0] == line - 1:
+            runs[-1].append((line, text))
+        else:
+            runs.append([(line, text)])
+    return runs
+
+
+def rule_findings(doc: GuidanceDoc, rule: GuidanceRule, file: ChangedFile) -> list[Finding]:
+    """Findings of one pattern rule on one file's added lines."""
+    if rule.pattern is None:
+        return []
+    pattern = _compiled(rule.pattern)
+    hits = [(n, text) for n, text in file.added_lines() if pattern.search(text[:MAX_LINE])]
+    return [
+        Finding(
+            fingerprint=fingerprint(rule.id, file.path, redact(run[0][1])),
+            subagent=NAME,
+            severity=Severity(rule.severity),
+            path=file.path,
+            start_line=run[0][0],
+            end_line=run[-1][0],
+            title=rule.title,
+            body=_body(rule, doc),
+            rule_ids=[rule.id],
+        )
+        for run in _runs(hits)
+    ]
+
+
+def scan(ctx: ReviewContext) -> list[Finding]:
+    """Every pattern rule of every guidance doc in scope, over every changed file."""
+    findings: list[Finding] = []
+    for doc in ctx.guidance:
+        for file in ctx.files:
+            if file.patch and doc.applies(file.path):
+                for rule in doc.rules:
+                    findings.extend(rule_findings(doc, rule, file))
+    return findings
+
+
+class AntipatternsAgent(DeterministicSubAgent):
+    """Guidance pattern rules; the model part later reviews against the prose rules."""
+
+    name = NAME
+    model_part = "guidance-grounded review"
+
+    def check(self, ctx: ReviewContext) -> list[Finding]:
+        return scan(ctx)
+
+    async def run(self, ctx: ReviewContext, model: ModelClient | None) -> SubAgentReport:
+        report = await super().run(ctx, model)
+        if report.status is ReportStatus.failed:
+            return report
+        docs = len(ctx.guidance)
+        rules = sum(1 for d in ctx.guidance for r in d.rules if r.pattern)
+        summary = f"checked {rules} pattern rule(s) from {docs} guidance doc(s)"
+        return report.model_copy(update={"rationale": f"{summary}. {report.rationale}"})

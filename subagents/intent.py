@@ -1,0 +1,214 @@
+"""Intent specialist: does the diff do what the title, description and commits say, and no more?
+
+The deterministic part compares the areas of the code base a PR touches with what its
+text mentions. An area nobody mentions is where unexplained changes hide (a drive-by edit,
+a debugging leftover, a change meant for another PR); a "docs"/"typo" title over code
+changes is the classic mismatch. Tests and changelogs accompany changes anywhere, so they
+never count as a separate area. The model part later judges alignment line by line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from reviewer.diff import parse_patch
+from subagents.base import (
+    DeterministicSubAgent,
+    Finding,
+    ReportStatus,
+    Severity,
+    SubAgentReport,
+    fingerprint,
+)
+from subagents.description import is_test_path
+
+if TYPE_CHECKING:
+    from reviewer.context import ChangedFile, ReviewContext
+    from reviewer.llm import ModelClient
+
+NAME = "intent"
+
+# Monorepo roots whose children are the real units of ownership (src/<pkg>, packages/<name>).
+GROUPING_ROOTS = frozenset({"src", "packages", "apps", "services"})
+_COMPANION_FILE = re.compile(
+    r"^(?:changelog|changes|history|news|release[-_]?notes)(?:\.\w+)?$", re.I
+)
+_GENERIC_STEMS = frozenset({"__init__", "index", "main", "utils", "util", "common", "base", "mod"})
+CODE_EXTENSIONS = frozenset(
+    {
+        "py", "pyi", "js", "jsx", "mjs", "cjs", "ts", "tsx", "go", "java", "kt", "rb", "rs",
+        "c", "h", "cc", "cpp", "hpp", "cs", "php", "swift", "scala", "sh", "bash", "sql", "lua",
+    }
+)  # fmt: skip
+_DOCS_TITLE = re.compile(
+    r"^\s*docs?(?:\([^)]*\))?!?:|\b(?:docs?|documentation|typos?|readme|spelling|wording)\b", re.I
+)
+_COMMENT_LINE = re.compile(r"^\s*(?:#|//|/\*|\*|--|\"\"\"|'''|<!--)|^\s*$")
+
+
+def area_of(path: str) -> str:
+    """The top-level area a path belongs to: its first segment, or two under monorepo roots."""
+    parts = path.split("/")
+    if len(parts) > 2 and parts[0] in GROUPING_ROOTS:
+        return "/".join(parts[:2])
+    return parts[0]
+
+
+def scope_areas(paths: Iterable[str]) -> dict[str, list[str]]:
+    """Areas touched by a change, each with its files; tests and changelogs are left out."""
+    areas: dict[str, list[str]] = {}
+    for path in paths:
+        if is_test_path(path) or ("/" not in path and _COMPANION_FILE.match(path)):
+            continue
+        areas.setdefault(area_of(path), []).append(path)
+    return areas
+
+
+def is_code(path: str) -> bool:
+    return path.rsplit(".", 1)[-1].lower() in CODE_EXTENSIONS if "." in path else False
+
+
+def _names(area: str, files: list[str]) -> set[str]:
+    """Words whose appearance in the PR text counts as mentioning the area."""
+    last = area.rsplit("/", 1)[-1].lower()
+    names = {last, last.split(".")[0], last.replace("-", " "), last.replace("_", " ")}
+    if last.endswith("s") and len(last) > 4:
+        names.add(last[:-1])
+    for path in files:
+        stem = path.rsplit("/", 1)[-1].split(".")[0].lower()
+        if len(stem) >= 4 and stem not in _GENERIC_STEMS:
+            names.add(stem)
+    return {n for n in names if len(n) >= 2}
+
+
+def _mentioned(area: str, files: list[str], text: str) -> bool:
+    return any(re.search(rf"(?<![a-z0-9]){re.escape(n)}", text) for n in _names(area, files))
+
+
+def _comment_only(file: ChangedFile) -> bool:
+    if not file.patch:
+        return False
+    parsed = parse_patch(file.patch)
+    return all(_COMMENT_LINE.match(text) for _, text in [*parsed.added, *parsed.removed])
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The areas a PR touches and which of them its text mentions."""
+
+    areas: dict[str, list[str]]
+    mentioned: frozenset[str]
+
+    def summary(self) -> str:
+        if not self.areas:
+            return "areas: none outside tests/changelogs"
+        listed = ", ".join(
+            f"{a}{'' if a in self.mentioned else ' (unmentioned)'}" for a in self.areas
+        )
+        return f"areas: {listed}"
+
+
+def stated_text(ctx: ReviewContext) -> str:
+    """Everything the author said about the change: title, description, commit messages."""
+    return "\n".join([ctx.title, ctx.body or "", *(c.message for c in ctx.commits)]).lower()
+
+
+def assess_scope(ctx: ReviewContext) -> Scope:
+    areas = scope_areas(f.path for f in ctx.files)
+    text = stated_text(ctx)
+    return Scope(areas, frozenset(a for a, files in areas.items() if _mentioned(a, files, text)))
+
+
+def _finding(
+    rule: str, key: str, severity: Severity, title: str, body: str, conf: float
+) -> Finding:
+    return Finding(
+        fingerprint=fingerprint(rule, key, ""),
+        subagent=NAME,
+        severity=severity,
+        title=title,
+        body=body,
+        rule_ids=[rule],
+        confidence=conf,
+    )
+
+
+def _scope_findings(scope: Scope) -> list[Finding]:
+    if len(scope.areas) <= 1:
+        return []
+    if not scope.mentioned:
+        areas = ", ".join(f"`{a}`" for a in scope.areas)
+        return [
+            _finding(
+                "intent.scope-unstated",
+                "",
+                Severity.info,
+                "Say which parts of the code base this changes",
+                f"This pull request touches {len(scope.areas)} areas ({areas}) and its title, "
+                "description and commit messages name none of them. Say what changes in each, "
+                "so reviewers can tell intended changes from accidental ones.",
+                0.6,
+            )
+        ]
+    out = []
+    for area, files in scope.areas.items():
+        if area in scope.mentioned:
+            continue
+        code = any(is_code(p) for p in files)
+        listed = "\n".join(f"- `{p}`" for p in files[:10])
+        more = f"\n- ... and {len(files) - 10} more" if len(files) > 10 else ""
+        out.append(
+            _finding(
+                "intent.unstated-area",
+                area,
+                Severity.minor if code else Severity.info,
+                f"Changes in `{area}` are not mentioned in the description",
+                f"These files change, but the title, description and commits do not mention "
+                f"`{area}`:\n\n{listed}{more}\n\nExplain why they belong in this pull request, "
+                "or move them to a separate one.",
+                0.7,
+            )
+        )
+    return out
+
+
+def _docs_title_findings(ctx: ReviewContext) -> list[Finding]:
+    match = _DOCS_TITLE.search(ctx.title)
+    if not match:
+        return []
+    code = [f.path for f in ctx.files if is_code(f.path) and not _comment_only(f)]
+    if not code:
+        return []
+    listed = "\n".join(f"- `{p}`" for p in code[:10])
+    return [
+        _finding(
+            "intent.docs-title-code-change",
+            "",
+            Severity.minor,
+            "The title says documentation, but code changes",
+            f"The title mentions {match.group(0).strip()!r}, yet these code files change beyond "
+            f"comments:\n\n{listed}\n\nRetitle the pull request to describe the code change, or "
+            "move it to its own pull request. (If only docstrings changed, say so.)",
+            0.7,
+        )
+    ]
+
+
+class IntentAgent(DeterministicSubAgent):
+    """Flags changes outside the stated scope; the model part later checks alignment."""
+
+    name = NAME
+    model_part = "diff-versus-intent alignment review"
+
+    def check(self, ctx: ReviewContext) -> list[Finding]:
+        return _scope_findings(assess_scope(ctx)) + _docs_title_findings(ctx)
+
+    async def run(self, ctx: ReviewContext, model: ModelClient | None) -> SubAgentReport:
+        report = await super().run(ctx, model)
+        if report.status is ReportStatus.failed:
+            return report
+        summary = assess_scope(ctx).summary()
+        return report.model_copy(update={"rationale": f"{summary}. {report.rationale}"})

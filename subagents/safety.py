@@ -1,0 +1,278 @@
+"""Safety specialist: secrets, sensitive paths, CI, dependencies, migrations and dangerous calls.
+
+Everything here is a cheap, deterministic tripwire over added lines and changed paths; the
+model part later reasons about the spots it flags. A secret is never repeated: findings
+show a masked form, and ``redact`` masks the same patterns in any text before it reaches
+a model or a log.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from reviewer.globs import matches, matches_any
+from subagents.base import (
+    DeterministicSubAgent,
+    Finding,
+    ReportStatus,
+    Severity,
+    SubAgentReport,
+    fingerprint,
+)
+from subagents.description import is_test_path
+from subagents.secrets import find_secrets, redact
+
+__all__ = ["SafetyAgent", "redact", "scan"]
+
+if TYPE_CHECKING:
+    from reviewer.context import ChangedFile, ReviewContext
+    from reviewer.llm import ModelClient
+
+NAME = "safety"
+MAX_LINE = 4000  # longer lines (minified bundles) are scanned up to here
+
+
+@dataclass(frozen=True)
+class LineRule:
+    """A risky construct on one added line; ``applies`` limits it to some paths."""
+
+    id: str
+    severity: Severity
+    title: str
+    pattern: re.Pattern[str]
+    message: str
+    applies: tuple[str, ...] = ("**",)
+    unless: re.Pattern[str] | None = None
+
+
+_PY = ("**/*.py",)
+_CODE_SQL = ("**/*.sql", "**/migrations/**", "**/*.py", "**/*.js", "**/*.ts", "**/*.go",
+             "**/*.java", "**/*.rb", "**/*.php")  # fmt: skip
+_WORKFLOWS = (".github/workflows/**",)
+
+LINE_RULES: tuple[LineRule, ...] = (
+    LineRule("safety.workflow.pull-request-target", Severity.major,
+             "Workflow runs on `pull_request_target`", re.compile(r"\bpull_request_target\b"),
+             "`pull_request_target` runs with a write token and the repository's secrets. Never "
+             "check out or run the PR's code in it; use `pull_request` unless you need write.",
+             _WORKFLOWS),
+    LineRule("safety.workflow.write-all", Severity.major, "Workflow grants `write-all`",
+             re.compile(r"\bpermissions\s*:\s*write-all\b"),
+             "Grant only the scopes the job needs, e.g. `permissions: {contents: read}`.",
+             _WORKFLOWS),
+    LineRule("safety.sql.destructive", Severity.major, "Destructive SQL",
+             re.compile(r"(?i)\bDROP\s+(?:TABLE|DATABASE|SCHEMA|COLUMN|INDEX|VIEW)\b"
+                        r"|\bALTER\s+TABLE\b.*\bDROP\b|\bTRUNCATE\s+(?:TABLE\s+)?[\w.\"`]+"
+                        r"|\bop\.drop_(?:table|column|index|constraint)\s*\("),
+             "This drops or truncates data. Confirm it is intended, reversible (backup or a "
+             "down migration) and safe with the running application version.", _CODE_SQL),
+    LineRule("safety.shell.rm-rf-root", Severity.major, "Recursive delete of a root-like path",
+             re.compile(r"\brm\s+(?:-\w+\s+)*-\w*[rR]\w*\s+(?:-\S+\s+)*"
+                        r"[\"']?(?:/|~/?|\$HOME/?|\$\{?\w+\}?/)[\"']?\*?(?=\s|$|[;&|)])"),
+             "If the variable is empty or the path is wrong this wipes the machine. Use a "
+             "checked, absolute path (`${DIR:?}`) and never `/`."),
+    LineRule("safety.shell.chmod-777", Severity.major, "World-writable permissions",
+             re.compile(r"\bchmod\s+(?:-\w+\s+)*0?777\b|\bchmod\s+(?:-\w+\s+)*a\+rwx\b"),
+             "Grant the least access needed (e.g. 755 for directories, 644 for files)."),
+    LineRule("safety.py.eval", Severity.major, "`eval()` on Python input",
+             re.compile(r"(?<![\w.])eval\s*\("),
+             "`eval` runs arbitrary code. Parse the data instead (`json.loads`, "
+             "`ast.literal_eval`).", _PY),
+    LineRule("safety.py.exec", Severity.major, "`exec()` of dynamic code",
+             re.compile(r"(?<![\w.])exec\s*\("),
+             "`exec` runs arbitrary code; dispatch to known functions instead.", _PY),
+    LineRule("safety.py.pickle", Severity.major, "Unpickling data",
+             re.compile(r"\b(?:c?[Pp]ickle|dill|marshal)\.loads?\s*\("),
+             "Unpickling untrusted bytes runs arbitrary code; use JSON or another data-only "
+             "format, or prove the bytes come from a trusted source.", _PY),
+    LineRule("safety.py.yaml-load", Severity.major, "`yaml.load` without a safe loader",
+             re.compile(r"\byaml\.(?:load|load_all|unsafe_load|full_load)\s*\("),
+             "`yaml.load` can construct arbitrary objects; use `yaml.safe_load`.", _PY,
+             unless=re.compile(r"SafeLoader|BaseLoader")),
+    LineRule("safety.py.shell-true", Severity.major, "Subprocess with `shell=True`",
+             re.compile(r"\bshell\s*=\s*True\b|\bos\.(?:system|popen)\s*\("),
+             "A shell parses the command, so any interpolated value can inject commands. Pass "
+             "an argument list without `shell=True`.", _PY),
+)  # fmt: skip
+
+_DELETE = re.compile(r"(?i)\bDELETE\s+FROM\b")
+_WHERE = re.compile(r"(?i)\bWHERE\b")
+_UNTRUSTED_EXPR = re.compile(r"\$\{\{\s*github\.(?:event\.|head_ref)")
+_RUN_KEY = re.compile(r"^(\s*)(?:-\s+)?run\s*:\s*(.*)$")
+_YAML_KEY = re.compile(r"^\s*(?:-\s+)?[\w.-]+\s*:(?:\s|$)|^\s*(?:#|$)")
+
+MANIFESTS = ("requirements*.txt", "pyproject.toml", "setup.py", "setup.cfg", "Pipfile",
+             "package.json", "go.mod", "Cargo.toml", "Gemfile", "pom.xml", "build.gradle*",
+             "composer.json", "*.csproj")  # fmt: skip
+LOCKFILES = ("*.lock", "package-lock.json", "pnpm-lock.yaml", "go.sum", "npm-shrinkwrap.json",
+             "requirements*.lock")  # fmt: skip
+MIGRATIONS = ("**/migrations/**", "**/migrate/**", "**/alembic/versions/**")
+
+
+PATH_RULES: tuple[tuple[str, Severity, tuple[str, ...], str], ...] = (
+    ("safety.workflow.changed", Severity.major, (".github/workflows/**",),
+     "changes a CI workflow, which runs with repository tokens and secrets"),
+    ("safety.dependency.lockfile", Severity.major, LOCKFILES,
+     "changes resolved dependency versions; check what moved and why"),
+    ("safety.dependency.manifest", Severity.minor, MANIFESTS,
+     "changes a dependency manifest; check new packages and version ranges"),
+    ("safety.migration", Severity.major, MIGRATIONS,
+     "is a database migration; check it is reversible and safe to run online"),
+)  # fmt: skip
+
+
+def _path_notes(path: str, sensitive: tuple[str, ...]) -> list[tuple[str, Severity, str]]:
+    """Path-level concerns for one changed file: (rule id, severity, reason)."""
+    notes: list[tuple[str, Severity, str]] = []
+    globs = [g for g in sensitive if matches(path, g)]
+    if globs:
+        reason = f"matches the sensitive path {globs[0]!r} in the repo policy"
+        notes.append(("safety.sensitive-path", Severity.major, reason))
+    for rule_id, severity, patterns, reason in PATH_RULES:
+        lockfile = rule_id == "safety.dependency.manifest" and matches_any(path, LOCKFILES)
+        if matches_any(path, patterns) and not lockfile:
+            notes.append((rule_id, severity, reason))
+    return notes
+
+
+def _workflow_run_lines(file: ChangedFile) -> set[int]:
+    """New-side lines that are shell script: inside a ``run:`` step, or not a YAML key.
+
+    A hunk may start inside a script block, so a line that is not a ``key:`` line is
+    treated as script too; ``env:`` and ``with:`` values (the safe way) are keys.
+    """
+    inside: set[int] = set()
+    run_indent: int | None = None
+    new = 0
+    for raw in (file.patch or "").splitlines():
+        if header := re.match(r"^@@ -\d+(?:,\d+)? \+(\d+)", raw):
+            new, run_indent = int(header.group(1)), None
+            continue
+        if raw.startswith(("-", "\\")):
+            continue
+        text = raw[1:]
+        indent = len(text) - len(text.lstrip())
+        if run_indent is not None and text.strip() and indent <= run_indent:
+            run_indent = None
+        if match := _RUN_KEY.match(text):
+            inside.add(new)
+            block = match.group(2).strip() in ("", "|", ">", "|-", ">-", "|+", ">+")
+            run_indent = len(match.group(1)) if block else None
+        elif run_indent is not None or not _YAML_KEY.match(text):
+            inside.add(new)
+        new += 1
+    return inside
+
+
+def _finding(
+    rule: str,
+    severity: Severity,
+    file: ChangedFile,
+    line: int | None,
+    code: str,
+    title: str,
+    body: str,
+    rule_ids: list[str] | None = None,
+) -> Finding:
+    return Finding(
+        fingerprint=fingerprint(rule, file.path, code),
+        subagent=NAME,
+        severity=severity,
+        path=file.path,
+        start_line=line,
+        end_line=line,
+        title=title,
+        body=body,
+        rule_ids=rule_ids or [rule],
+    )
+
+
+def _line_findings(file: ChangedFile) -> list[Finding]:
+    out: list[Finding] = []
+    added = file.added_lines()
+    workflow = matches(file.path, ".github/workflows/**")
+    script_lines = _workflow_run_lines(file) if workflow else set()
+    test_file = is_test_path(file.path)  # secrets count everywhere; risky calls not in tests
+    for index, (line, raw) in enumerate(added):
+        text = raw[:MAX_LINE]
+        for hit in find_secrets(text):
+            body = (
+                f"Line {line} appears to contain a {hit.title}: `{hit.shown}`. Revoke and "
+                "rotate it now: it stays in the branch history even if this line is removed. "
+                "Load it from the environment or a secret manager instead."
+            )
+            title = f"Possible {hit.title} committed"
+            out.append(
+                _finding(f"safety.secret.{hit.rule_id}", Severity.blocker, file, line,
+                         redact(text), title, body)
+            )  # fmt: skip
+        if test_file or text.lstrip().startswith(("#", "//")):
+            continue
+        for rule in LINE_RULES:
+            if not rule.pattern.search(text) or not matches_any(file.path, rule.applies):
+                continue
+            if rule.unless is None or not rule.unless.search(text):
+                out.append(
+                    _finding(rule.id, rule.severity, file, line, redact(text), rule.title,
+                             rule.message)
+                )  # fmt: skip
+        if line in script_lines and _UNTRUSTED_EXPR.search(text):
+            out.append(_finding(*_SCRIPT_INJECTION, file, line, redact(text), *_INJECTION_TEXT))
+        delete = _DELETE.search(text)
+        if delete and matches_any(file.path, _CODE_SQL):
+            following = " ".join(t for _, t in added[index + 1 : index + 10])
+            statement = f"{text[delete.start() :]} {following}".split(";")[0]
+            if not _WHERE.search(statement):
+                out.append(_finding(*_DELETE_ALL, file, line, redact(text), *_DELETE_ALL_TEXT))
+    return out
+
+
+_SCRIPT_INJECTION = ("safety.workflow.script-injection", Severity.major)
+_INJECTION_TEXT = (
+    "Untrusted event data interpolated into a `run:` script",
+    "`${{ github.event.* }}` is pasted into the script before the shell runs, so a crafted "
+    "title or branch name injects commands. Pass it through `env:` and quote the variable.",
+)
+_DELETE_ALL = ("safety.sql.delete-without-where", Severity.major)
+_DELETE_ALL_TEXT = (
+    "`DELETE` without `WHERE`",
+    "This deletes every row of the table. Add a `WHERE` clause, or say in the description "
+    "why the table must be emptied.",
+)
+
+
+def scan(ctx: ReviewContext) -> list[Finding]:
+    """All deterministic safety findings for one review context."""
+    findings: list[Finding] = []
+    for file in ctx.files:
+        notes = _path_notes(file.path, ctx.policy.sensitive_paths)
+        if notes:
+            worst = max((sev for _, sev, _ in notes), key=lambda s: s.rank)
+            reasons = "\n".join(f"- {reason}" for _, _, reason in notes)
+            title = f"Sensitive change: `{file.path}`"
+            body = f"This file needs a human reviewer because it\n{reasons}"
+            ids = [rule for rule, _, _ in notes]
+            findings.append(_finding(ids[0], worst, file, None, "", title, body, ids))
+        findings.extend(_line_findings(file))
+    return findings
+
+
+class SafetyAgent(DeterministicSubAgent):
+    """Deterministic safety tripwires; the model part later reasons about flagged spots."""
+
+    name = NAME
+    model_part = "risk reasoning on flagged spots"
+
+    def check(self, ctx: ReviewContext) -> list[Finding]:
+        return scan(ctx)
+
+    async def run(self, ctx: ReviewContext, model: ModelClient | None) -> SubAgentReport:
+        report = await super().run(ctx, model)
+        if report.status is ReportStatus.failed:
+            return report
+        rules = Counter(rule for f in report.findings for rule in f.rule_ids)
+        seen = ", ".join(f"{rule} x{n}" for rule, n in sorted(rules.items())) or "nothing flagged"
+        return report.model_copy(update={"rationale": f"flagged: {seen}. {report.rationale}"})
