@@ -77,11 +77,11 @@ LINE_RULES: tuple[LineRule, ...] = (
     LineRule("safety.shell.chmod-777", Severity.major, "World-writable permissions",
              re.compile(r"\bchmod\s+(?:-\w+\s+)*0?777\b|\bchmod\s+(?:-\w+\s+)*a\+rwx\b"),
              "Grant the least access needed (e.g. 755 for directories, 644 for files)."),
-    LineRule("safety.py.eval", Severity.major, "`eval()` on Python input",
+    LineRule("safety.py.eval", Severity.major, "Dynamic code evaluation with `eval`",
              re.compile(r"(?<![\w.])eval\s*\("),
              "`eval` runs arbitrary code. Parse the data instead (`json.loads`, "
              "`ast.literal_eval`).", _PY),
-    LineRule("safety.py.exec", Severity.major, "`exec()` of dynamic code",
+    LineRule("safety.py.exec", Severity.major, "Dynamic code execution with `exec`",
              re.compile(r"(?<![\w.])exec\s*\("),
              "`exec` runs arbitrary code; dispatch to known functions instead.", _PY),
     LineRule("safety.py.pickle", Severity.major, "Unpickling data",
@@ -92,10 +92,10 @@ LINE_RULES: tuple[LineRule, ...] = (
              re.compile(r"\byaml\.(?:load|load_all|unsafe_load|full_load)\s*\("),
              "`yaml.load` can construct arbitrary objects; use `yaml.safe_load`.", _PY,
              unless=re.compile(r"SafeLoader|BaseLoader")),
-    LineRule("safety.py.shell-true", Severity.major, "Subprocess with `shell=True`",
+    LineRule("safety.py.shell-true", Severity.major, "Command run through a shell",
              re.compile(r"\bshell\s*=\s*True\b|\bos\.(?:system|popen)\s*\("),
              "A shell parses the command, so any interpolated value can inject commands. Pass "
-             "an argument list without `shell=True`.", _PY),
+             "an argument list and leave shell mode off.", _PY),
 )  # fmt: skip
 
 _DELETE = re.compile(r"(?i)\bDELETE\s+FROM\b")

@@ -57,7 +57,7 @@ GENERIC_ASSIGNMENT = re.compile(
 )
 _PLACEHOLDER = re.compile(
     r"example|sample|dummy|fake|placeholder|changeme|change_me|your|xxx|\*\*\*|\.\.\.|<|>"
-    r"|\$\{|\{\{|%\(|%s|redacted|secret|password|token|test|todo|replace|insert|none|null",
+    r"|\{|%\(|%s|redacted|secret|password|token|test|todo|replace|insert|none|null",
     re.I,
 )
 _NOT_A_SECRET_NAME = re.compile(
@@ -81,7 +81,7 @@ def _is_generic_secret(name: str, value: str) -> bool:
 
 
 def mask(secret: str, keep: int = 0, show_tail: bool = True) -> str:
-    """``AKIAIOSFODNN7EXAMPLE`` -> ``AKIA************MPLE``.
+    """An AWS key id becomes ``AKIA************MPLE``.
 
     Only a public prefix (``ghp_``, ``sk_live_``) and, for long random tokens, the last four
     characters stay visible, enough to find the key in a provider's console; short and

@@ -93,3 +93,102 @@ class GitRepo:
 @pytest.fixture
 def git_repo(tmp_path: Path) -> GitRepo:
     return GitRepo(tmp_path / "repo")
+
+
+# -- GitHub: one fake per test, served from one loopback server per session ------------
+
+APP_ID = 4242
+INSTALLATION_ID = 77
+REPO = "acme/app"
+APP_SLUG = "pr-reviewer"
+WEBHOOK_SECRET = "test-webhook-secret"
+FIXTURES = Path(__file__).parent / "fixtures" / "github-webhooks"
+
+
+@pytest.fixture(scope="session")
+def app_keys() -> tuple[str, str]:
+    from tests.fakes import generate_app_keypair
+
+    return generate_app_keypair()
+
+
+@pytest.fixture(scope="session")
+def github_slot():
+    from tests.fakes import SwappableApp, running
+
+    slot = SwappableApp()
+    with running(slot) as origin:
+        yield slot, origin
+
+
+@pytest.fixture
+def fake_github(github_slot, app_keys):
+    """A fresh fake GitHub with the App installed on ``acme/app``; ``.api_url`` set."""
+    from tests.fakes import FakeGitHub
+
+    slot, origin = github_slot
+    fake = FakeGitHub(app_id=APP_ID, public_key=app_keys[1], app_slug=APP_SLUG)
+    fake.add_installation(INSTALLATION_ID, "acme")
+    fake.add_repo(REPO, collaborators={"alice": "write", "mallory": "read", "bob": "write"})
+    slot.app = fake.app
+    fake.api_url = origin + "/api/v3"
+    return fake
+
+
+@pytest.fixture
+def github_env(fake_github, app_keys, sqlite_url) -> dict[str, str]:
+    """Environment for a reviewer process that talks to the fake GitHub."""
+    return {
+        "REVIEWER_GITHUB_API_URL": fake_github.api_url,
+        "REVIEWER_GITHUB_APP_ID": str(APP_ID),
+        "REVIEWER_GITHUB_PRIVATE_KEY": app_keys[0],
+        "REVIEWER_GITHUB_APP_SLUG": APP_SLUG,
+        "REVIEWER_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "REVIEWER_DATABASE_URL": sqlite_url,
+        "REVIEWER_WORKER_POLL_SECONDS": "0.05",
+        "REVIEWER_JOB_BACKOFF_BASE_SECONDS": "0",
+        "REVIEWER_GITHUB_SECONDS_BETWEEN_WRITES": "0",
+        "REVIEWER_LOG_FORMAT": "json",
+    }
+
+
+@pytest.fixture
+def github_settings(github_env):
+    from reviewer.settings import Settings
+
+    return Settings(**{k.removeprefix("REVIEWER_").lower(): v for k, v in github_env.items()})
+
+
+def pr_payload(action: str, pull, *, repo: str = REPO, sender: str | None = None) -> dict:
+    """A real ``pull_request`` fixture payload pointed at a PR of the fake."""
+    import json
+
+    source = FIXTURES / "pull_request" / "opened.payload.json"
+    payload = json.loads(source.read_text())
+    payload["action"] = action
+    payload["installation"] = {"id": INSTALLATION_ID}
+    payload["repository"]["full_name"] = repo
+    payload["repository"]["name"] = repo.split("/")[1]
+    pr = payload["pull_request"]
+    pr.update(number=pull.number, draft=pull.draft, title=pull.title, body=pull.body)
+    pr["head"]["sha"] = pull.head_sha
+    pr["base"]["sha"] = pull.base_sha
+    pr["user"]["login"] = pull.author
+    payload["number"] = pull.number
+    payload["sender"]["login"] = sender or pull.author
+    return payload
+
+
+def signed(payload: dict, event: str = "pull_request", delivery: str | None = None):
+    """(body, headers) of a delivery signed with the test secret."""
+    import json
+
+    from reviewer.webhooks import sign
+
+    body = json.dumps(payload).encode()
+    return body, {
+        "X-GitHub-Event": event,
+        "X-GitHub-Delivery": delivery or str(uuid.uuid4()),
+        "X-Hub-Signature-256": sign(WEBHOOK_SECRET.encode(), body),
+        "Content-Type": "application/json",
+    }

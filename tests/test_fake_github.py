@@ -14,14 +14,14 @@ import httpx
 import jwt
 import pytest
 from github import Auth, GithubException, GithubIntegration
+from github.ContentFile import ContentFile
+from github.Repository import Repository
 
 from tests.fakes import FakeGitHub, SwappableApp, generate_app_keypair, parse_patch, running
 
 APP_ID = 4242
 INSTALLATION = 77
 REPO = "acme/widgets"
-# PyGithub sleeps 0.25 s between requests and 1 s between writes by default.
-NO_THROTTLE = {"seconds_between_requests": None, "seconds_between_writes": None}
 
 OLD_APP = "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n"
 NEW_APP = (
@@ -41,16 +41,26 @@ class Env:
     api: str
     private_pem: str
 
-    def integration(self) -> GithubIntegration:
-        auth = Auth.AppAuth(APP_ID, self.private_pem)
-        return GithubIntegration(auth=auth, base_url=self.api, **NO_THROTTLE)
+    def integration(self, private_pem: str | None = None) -> GithubIntegration:
+        # PyGithub sleeps 0.25 s between requests and 1 s between writes by default.
+        return GithubIntegration(
+            auth=Auth.AppAuth(APP_ID, private_pem or self.private_pem),
+            base_url=self.api,
+            seconds_between_requests=None,
+            seconds_between_writes=None,
+        )
 
     def token(self, **kwargs) -> str:
         return self.integration().get_access_token(INSTALLATION, **kwargs).token
 
     def client(self, token: str | None = None, **kwargs) -> github.Github:
-        auth = Auth.Token(token or self.token())
-        return github.Github(auth=auth, base_url=self.api, **NO_THROTTLE, **kwargs)
+        return github.Github(
+            auth=Auth.Token(token or self.token()),
+            base_url=self.api,
+            seconds_between_requests=None,
+            seconds_between_writes=None,
+            **kwargs,
+        )
 
     def http(self, token: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"token {token or self.token()}"}
@@ -91,6 +101,12 @@ def env(app_keys: tuple[str, str], server: tuple[SwappableApp, str]) -> Iterator
     slot.app = None
 
 
+def _file(repo: Repository, path: str, **kwargs: str) -> ContentFile:
+    got = repo.get_contents(path, **kwargs)
+    assert isinstance(got, ContentFile)
+    return got
+
+
 def _jwt(private_pem: str, **claims) -> str:
     now = int(time.time())
     payload = {"iat": now - 60, "exp": now + 300, "iss": str(APP_ID), **claims}
@@ -120,9 +136,7 @@ def test_app_jwt_mints_installation_token(env: Env) -> None:
 
 def test_bad_jwts_get_401(env: Env) -> None:
     other_private, _ = generate_app_keypair()
-    wrong_key = GithubIntegration(
-        auth=Auth.AppAuth(APP_ID, other_private), base_url=env.api, **NO_THROTTLE
-    )
+    wrong_key = env.integration(other_private)
     with pytest.raises(GithubException) as err:
         wrong_key.get_access_token(INSTALLATION)
     assert err.value.status == 401
@@ -273,15 +287,16 @@ def test_pr_files_listing_is_capped_at_3000(env: Env) -> None:
 
 def test_contents_blobs_trees_and_commits(env: Env) -> None:
     repo = env.client().get_repo(REPO)
-    policy = repo.get_contents(".github/reviewer.yml", ref="main")
+    policy = _file(repo, ".github/reviewer.yml", ref="main")
     assert policy.decoded_content == b"auto_approve: false\n"
     head = env.fake.pull(REPO, 1).head_sha
-    assert repo.get_contents("app.py", ref=head).decoded_content.decode() == NEW_APP
-    assert repo.get_contents("app.py").decoded_content.decode() == OLD_APP  # base = main
+    assert _file(repo, "app.py", ref=head).decoded_content.decode() == NEW_APP
+    assert _file(repo, "app.py").decoded_content.decode() == OLD_APP  # base = main
     with pytest.raises(GithubException) as err:
         repo.get_contents("missing.txt")
     assert err.value.status == 404
     listing = repo.get_contents("", ref=head)
+    assert isinstance(listing, list)
     assert {c.path for c in listing} >= {"app.py", "docs", "README.md", ".github"}
 
     blob_sha = next(f.sha for f in repo.get_pull(1).get_files() if f.filename == "app.py")

@@ -43,7 +43,7 @@ def rules(findings: list[Finding]) -> dict[str, Finding]:
 
 
 AWS_ID = "AKIA" + "IOSFODNN7EXAMPLE"
-AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/" + "bPxRfiCYEXAMPLEKEY"
+AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"  # AWS documentation example
 GH_CLASSIC = "ghp_" + "16C7e42F292c6912E7710c838347Ae178B4a"
 GH_OAUTH = "gho_" + "9xZ2mQ7vB3nL8kP4wR6tY1uI5oA0sD2fG3hJ"
 GH_PAT = (
@@ -57,7 +57,7 @@ STRIPE = "sk_live_" + "51H8xYzAbCdEfGhIjKlMnOpQr"
 GOOGLE = "AIza" + "SyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY"
 PEM_HEAD = "-----BEGIN RSA " + "PRIVATE KEY-----"
 PEM_BODY = "MIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi4xq2Vb8nP0w1ZlHf"
-PASSWORD = "Xk9#mQ2$vL7pW4zR"
+PASSWORD = "Xk9#mQ2" + "$vL7pW4zR"
 
 # (rule id, added line, the secret that must never be repeated)
 SECRETS = [

@@ -89,6 +89,7 @@ class GitHubClient:
                 retry=None,
                 lazy=True,
                 timeout=self.timeout,
+                seconds_between_requests=None,
                 seconds_between_writes=self.seconds_between_writes,
             )
             self._gh_token = token

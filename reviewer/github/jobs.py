@@ -46,7 +46,10 @@ class GitHubJobs:
     def client(self, job: JobView) -> GitHubClient:
         if job.installation_id is None:
             raise PermanentJobError("the delivery carried no installation id")
-        return GitHubClient(InstallationTokens(self.creds, job.installation_id))
+        return GitHubClient(
+            InstallationTokens(self.creds, job.installation_id),
+            seconds_between_writes=self.runtime.settings.github_seconds_between_writes or None,
+        )
 
     async def review_job(self, job: JobView, control: JobControl) -> None:
         client = self.client(job)

@@ -835,6 +835,13 @@ def create_review_comment(fake: FakeGitHub, c: Call) -> Reply:
     return Reply(fake.render_review_comment(c.r, record, c), 201)
 
 
+@route("POST", REPO + "/pulls/{n:int}/comments/{id:int}/replies", perm=write("pull_requests"))
+def reply_to_review_comment(fake: FakeGitHub, c: Call) -> Reply:
+    data = c.body()
+    c.json = {"body": data.get("body"), "in_reply_to": int(c.params["id"])}
+    return create_review_comment(fake, c)
+
+
 @route("GET", REPO + "/pulls/comments/{id:int}", perm=PR_READ)
 def get_review_comment(fake: FakeGitHub, c: Call) -> Any:
     x = c.r.review_comments.get(int(c.params["id"]))

@@ -1,0 +1,181 @@
+"""End to end: a signed delivery -> ``reviewer serve`` -> queue -> worker -> fake GitHub.
+
+The App authenticates with a real JWT, PyGithub talks HTTP to the fake on loopback, and
+the fake rejects what GitHub rejects (off-diff comments, expired tokens, bad JWTs).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from reviewer.audit import AuditLog
+from reviewer.store.db import open_database
+from tests.conftest import REPO, pr_payload, signed
+
+OLD = {
+    "app/service.py": "def load(path):\n    with open(path) as f:\n        return f.read()\n",
+    "README.md": "# App\n",
+}
+NEW = {
+    "app/service.py": (
+        "def load(path):\n    try:\n        with open(path) as f:\n            return f.read()\n"
+        "    except:\n        return None\n"
+    ),
+    "README.md": "# App\n\nLoads files.\n",
+}
+BODY = (
+    "Make `load` tolerate missing files because the nightly job crashed on them.\n\n"
+    "Fixes #12. Tested with `pytest tests/test_service.py`."
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(github_env, tmp_path):
+    """``reviewer serve`` in a real subprocess, with its in-process worker."""
+    port = free_port()
+    log = (tmp_path / "serve.log").open("w")
+    env = {**os.environ, **github_env}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reviewer.cli.main", "serve", "--port", str(port)],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        raise AssertionError((tmp_path / "serve.log").read_text())
+    yield base
+    proc.terminate()
+    proc.wait(timeout=15)
+    log.close()
+
+
+def wait_for(predicate, timeout: float = 30.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def completed_check(fake, sha: str):
+    runs = [r for r in fake.check_runs(REPO, sha) if r["status"] == "completed"]
+    return runs[-1] if runs else None
+
+
+def test_opened_pr_is_reviewed_and_published(fake_github, server, sqlite_url):
+    pull = fake_github.add_pull_from_contents(
+        REPO, 1, old=OLD, new=NEW, title="Tolerate missing files in load", body=BODY,
+        author="alice", author_association="MEMBER",
+    )
+    body, headers = signed(pr_payload("opened", pull))
+    answer = httpx.post(server + "/webhook", content=body, headers=headers)
+    assert answer.status_code == 202, answer.text
+
+    check = wait_for(lambda: completed_check(fake_github, pull.head_sha), what="check run")
+    assert check["name"] == "reviewer/approval"
+    assert check["conclusion"] == "action_required"
+    assert "human" in check["output"]["title"].lower()
+
+    reviews = fake_github.reviews(REPO, 1)
+    assert len(reviews) == 1 and reviews[0]["state"] == "COMMENTED"
+    comments = fake_github.review_comments(REPO, 1)
+    assert [(c["path"], c["line"]) for c in comments] == [("app/service.py", 5)]
+    assert "py.bare-except" in comments[0]["body"]
+
+    assert fake_github.labels(REPO, 1) == ["reviewer: human"]
+    summaries = fake_github.issue_comments(REPO, 1)
+    assert len(summaries) == 1 and "<!-- reviewer:summary -->" in summaries[0]["body"]
+    assert "model.skipped" in summaries[0]["body"]
+
+    entries = list(AuditLog(open_database(sqlite_url)).entries())
+    assert [(e.kind, e.pr, e.head_sha) for e in entries] == [("decision", 1, pull.head_sha)]
+    assert entries[0].payload["verdict"] == "human"
+    assert entries[0].payload["usage"]["github_requests"] >= 10
+
+    calls = [(r.method, r.path) for r in fake_github.requests]
+    assert calls == [
+        ("POST", "/app/installations/77/access_tokens"),
+        ("GET", "/repos/acme/app/pulls/1"),
+        ("POST", "/repos/acme/app/check-runs"),
+        ("GET", "/repos/acme/app/pulls/1/files"),
+        ("GET", "/repos/acme/app/pulls/1/commits"),
+        ("GET", "/repos/acme/app/contents/.github"),
+        ("GET", "/repos/acme/app/contents/CODEOWNERS"),
+        ("GET", f"/repos/acme/app/commits/{pull.head_sha}/check-runs"),
+        ("GET", f"/repos/acme/app/commits/{pull.head_sha}/status"),
+        ("POST", "/repos/acme/app/pulls/1/reviews"),
+        ("POST", "/repos/acme/app/issues/1/labels"),
+        ("GET", "/repos/acme/app/issues/1/comments"),
+        ("POST", "/repos/acme/app/issues/1/comments"),
+        ("PATCH", f"/repos/acme/app/check-runs/{check['id']}"),
+    ]
+    assert entries[0].payload["usage"]["github_requests"] == len(calls)
+
+
+def test_duplicate_delivery_reviews_once(fake_github, server):
+    pull = fake_github.add_pull_from_contents(REPO, 2, old=OLD, new=NEW, body=BODY,
+                                              author="alice", author_association="MEMBER")
+    body, headers = signed(pr_payload("opened", pull), delivery="same-delivery")
+    assert httpx.post(server + "/webhook", content=body, headers=headers).status_code == 202
+    assert httpx.post(server + "/webhook", content=body, headers=headers).status_code == 200
+    wait_for(lambda: completed_check(fake_github, pull.head_sha), what="check run")
+    time.sleep(0.5)
+    assert len(fake_github.check_runs(REPO, pull.head_sha)) == 1
+    assert len(fake_github.issue_comments(REPO, 2)) == 1
+
+
+def test_summary_comment_is_edited_in_place_on_a_new_push(fake_github, server):
+    pull = fake_github.add_pull_from_contents(REPO, 3, old=OLD, new=NEW, body=BODY,
+                                              author="alice", author_association="MEMBER")
+    body, headers = signed(pr_payload("opened", pull))
+    httpx.post(server + "/webhook", content=body, headers=headers)
+    wait_for(lambda: completed_check(fake_github, pull.head_sha), what="first check")
+    newer = fake_github.push(REPO, 3, {"README.md": "# App\n\nLoads files safely.\n"})
+    body, headers = signed(pr_payload("synchronize", fake_github.pull(REPO, 3)))
+    assert httpx.post(server + "/webhook", content=body, headers=headers).status_code == 202
+    wait_for(lambda: completed_check(fake_github, newer), what="second check")
+    summaries = fake_github.issue_comments(REPO, 3)
+    assert len(summaries) == 1 and newer[:12] in summaries[0]["body"]
+
+
+def test_bad_signature_is_rejected_and_nothing_runs(fake_github, server):
+    pull = fake_github.add_pull_from_contents(REPO, 4, old=OLD, new=NEW, author="alice")
+    body, headers = signed(pr_payload("opened", pull))
+    headers["X-Hub-Signature-256"] = "sha256=" + "0" * 64
+    assert httpx.post(server + "/webhook", content=body, headers=headers).status_code == 401
+    time.sleep(0.5)
+    assert fake_github.requests == []
+
+
+def _json_lines(path: Path) -> list[dict]:
+    out = []
+    for line in path.read_text().splitlines():
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return out
