@@ -106,8 +106,22 @@ def serve(kind: str, database_url: str) -> None:
     uvicorn.Server(config).run(sockets=[sock])
 
 
+@dataclass(frozen=True)
+class Served:
+    url: str
+    pid: int
+
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU of the server process (Linux /proc; None elsewhere)."""
+        try:
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def server(kind: str, secret: bytes, database_url: str = "") -> Iterator[str]:
+def server(kind: str, secret: bytes, database_url: str = "") -> Iterator[Served]:
     command = [sys.executable, "-m", "benchmarks.ack", "--serve", kind, "--db", database_url]
     proc = subprocess.Popen(
         command,
@@ -122,7 +136,7 @@ def server(kind: str, secret: bytes, database_url: str = "") -> Iterator[str]:
         line = proc.stdout.readline().strip()
         if not line.isdigit():
             raise RuntimeError(f"{kind} server did not start (exit code {proc.poll()})")
-        yield f"http://127.0.0.1:{line}"
+        yield Served(f"http://127.0.0.1:{line}", proc.pid)
     finally:
         proc.terminate()
         try:
@@ -143,6 +157,7 @@ class Result:
     errors: dict[str, int] = field(default_factory=dict)
     max_lag_ms: float = 0.0
     wall_s: float = 0.0
+    server_cpu_ms: float = float("nan")
 
     def pct(self, q: float) -> float:
         ordered = sorted(self.latencies_ms)
@@ -203,11 +218,16 @@ async def load(
     return result
 
 
-async def measure(name: str, base_url: str, secret: bytes, args: argparse.Namespace) -> Result:
+async def measure(name: str, served: Served, secret: bytes, args: argparse.Namespace) -> Result:
     warm = deliveries(secret, args.warmup, args.prs, "warm-up")
-    await load(name, base_url, warm, args.rate)
-    count = int(args.rate * args.duration)
-    return await load(name, base_url, deliveries(secret, count, args.prs, "measured"), args.rate)
+    await load(name, served.url, warm, args.rate)
+    work = deliveries(secret, int(args.rate * args.duration), args.prs, "measured")
+    cpu_before = served.cpu_seconds()
+    result = await load(name, served.url, work, args.rate)
+    cpu_after = served.cpu_seconds()
+    if cpu_before is not None and cpu_after is not None:
+        result.server_cpu_ms = (cpu_after - cpu_before) * 1000 / len(work)
+    return result
 
 
 def count_jobs(database_url: str) -> dict[str, int]:
@@ -225,14 +245,18 @@ def count_jobs(database_url: str) -> dict[str, int]:
 
 
 def table(results: list[Result]) -> str:
-    head = f"{'app':<22}{'sent':>7}{'2xx':>7}{'other':>7}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
+    head = (
+        f"{'app':<20}{'sent':>6}{'2xx':>6}{'other':>6}"
+        f"{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'CPU ms/req':>12}"
+    )
     lines = [head, "-" * len(head)]
     for r in results:
         ok = sum(n for code, n in r.statuses.items() if 200 <= code < 300)
         other = sum(r.statuses.values()) - ok + sum(r.errors.values())
         lines.append(
-            f"{r.name:<22}{ok + other:>7}{ok:>7}{other:>7}"
+            f"{r.name:<20}{ok + other:>6}{ok:>6}{other:>6}"
             f"{r.pct(50):>9.2f}{r.pct(99):>9.2f}{max(r.latencies_ms, default=0):>9.2f}"
+            f"{r.server_cpu_ms:>12.2f}"
         )
     return "\n".join(lines)
 
@@ -264,10 +288,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="ack-bench-") as tmp:
         database_url = f"sqlite:///{Path(tmp) / 'reviewer.db'}"
         results = []
-        with server("bare", secret) as url:
-            results.append(asyncio.run(measure("bare HMAC ASGI", url, secret, args)))
-        with server("reviewer", secret, database_url) as url:
-            results.append(asyncio.run(measure("reviewer (SQLite)", url, secret, args)))
+        with server("bare", secret) as served:
+            results.append(asyncio.run(measure("bare HMAC ASGI", served, secret, args)))
+        with server("reviewer", secret, database_url) as served:
+            results.append(asyncio.run(measure("reviewer (SQLite)", served, secret, args)))
         depth = count_jobs(database_url)
     bare, ours = results
     print(

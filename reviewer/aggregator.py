@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from reviewer.context import ReviewContext
 from reviewer.globs import matches_any
+from reviewer.paths import area_of
 from reviewer.policy import GUIDANCE_DIR, POLICY_PATH
 from subagents.base import Finding, ReportStatus, Severity, SubAgentReport
 
@@ -51,8 +52,8 @@ Gate = Callable[[ReviewContext, list[SubAgentReport]], list[Reason]]
 
 
 def areas(paths: list[str]) -> set[str]:
-    """Top-level areas touched: the first path segment, files at the root count as one."""
-    return {p.split("/", 1)[0] if "/" in p else NON_CODE_ROOT for p in paths}
+    """Top-level areas touched (``reviewer.paths.area_of``); root files count as one."""
+    return {area_of(p) if "/" in p else NON_CODE_ROOT for p in paths}
 
 
 def gate_policy(ctx: ReviewContext, _: list[SubAgentReport]) -> list[Reason]:

@@ -10,6 +10,7 @@ A guidance file is markdown with a YAML frontmatter block::
         title: Catch specific exceptions
         pattern: '^\\s*except\\s*:'
         severity: minor
+        exclude: ["tests/**"]     # optional, per rule; a doc may also have ``exclude``
     ---
     Prose the model reads ...
 
@@ -39,6 +40,10 @@ class GuidanceRule(BaseModel):
     pattern: str | None = None
     severity: Literal["info", "minor", "major", "blocker"] = "minor"
     message: str | None = None
+    exclude: tuple[str, ...] = ()
+
+    def applies(self, path: str) -> bool:
+        return not matches_any(path, self.exclude)
 
     @field_validator("pattern")
     @classmethod
@@ -57,12 +62,13 @@ class GuidanceDoc(BaseModel):
     id: str
     source: str
     applies_to: tuple[str, ...] = ("**",)
+    exclude: tuple[str, ...] = ()
     rules: tuple[GuidanceRule, ...] = ()
     body: str = ""
     sha256: str = Field(default="")
 
     def applies(self, path: str) -> bool:
-        return matches_any(path, self.applies_to)
+        return matches_any(path, self.applies_to) and not matches_any(path, self.exclude)
 
 
 class _Frontmatter(BaseModel):
@@ -70,6 +76,7 @@ class _Frontmatter(BaseModel):
 
     id: str
     applies_to: list[str] = Field(default_factory=lambda: ["**"])
+    exclude: list[str] = Field(default_factory=list)
     rules: list[GuidanceRule] = Field(default_factory=list)
 
 
@@ -103,6 +110,7 @@ def parse_guidance(text: str, source: str) -> GuidanceDoc:
         id=front.id,
         source=source,
         applies_to=tuple(front.applies_to),
+        exclude=tuple(front.exclude),
         rules=tuple(front.rules),
         body=body.strip(),
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),

@@ -52,8 +52,8 @@ def start_check(client: GitHubClient, repo: str, head_sha: str) -> int:
     return int(run["id"])
 
 
-def cancel_check(client: GitHubClient, repo: str, run_id: int, newer_sha: str | None) -> None:
-    title = f"Superseded by {newer_sha[:12]}" if newer_sha else "Superseded by a newer push"
+def cancel_check(client: GitHubClient, repo: str, run_id: int, title: str, summary: str) -> None:
+    """End a check run as ``cancelled`` (superseded, or orphaned by a dead worker)."""
     client.update_check_run(
         repo,
         run_id,
@@ -61,9 +61,13 @@ def cancel_check(client: GitHubClient, repo: str, run_id: int, newer_sha: str | 
             "status": "completed",
             "conclusion": "cancelled",
             "completed_at": _now(),
-            "output": {"title": title, "summary": "A newer commit is being reviewed instead."},
+            "output": {"title": title, "summary": summary},
         },
     )
+
+
+def superseded_title(newer_sha: str | None) -> str:
+    return f"Superseded by {newer_sha}" if newer_sha else "Superseded by a newer push"
 
 
 def fail_check(client: GitHubClient, repo: str, run_id: int, error: str) -> None:

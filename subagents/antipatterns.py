@@ -55,7 +55,7 @@ def _runs(lines: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
 
 def rule_findings(doc: GuidanceDoc, rule: GuidanceRule, file: ChangedFile) -> list[Finding]:
     """Findings of one pattern rule on one file's added lines."""
-    if rule.pattern is None:
+    if rule.pattern is None or not rule.applies(file.path):
         return []
     pattern = _compiled(rule.pattern)
     hits = [(n, text) for n, text in file.added_lines() if pattern.search(text[:MAX_LINE])]

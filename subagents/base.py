@@ -8,6 +8,7 @@ abstained or failed report never counts as an approval.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import time
@@ -122,7 +123,8 @@ class DeterministicSubAgent:
     async def run(self, ctx: ReviewContext, model: ModelClient | None) -> SubAgentReport:
         started = time.perf_counter()
         try:
-            findings = self.check(ctx)
+            # In a thread, so the panel's per-agent timeout can fire on a slow check.
+            findings = await asyncio.to_thread(self.check, ctx)
         except Exception as exc:  # a bug in one check must not sink the panel
             return SubAgentReport(
                 subagent=self.name,

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from reviewer.paths import is_test_path
 from subagents.base import (
     DeterministicSubAgent,
     Finding,
@@ -70,10 +71,6 @@ _COMMAND = re.compile(
     r"^\s*(?:\$\s|>\s|pytest\b|python\b|npm\b|npx\b|yarn\b|pnpm\b|make\b|go (?:test|run)\b"
     r"|cargo\b|mvn\b|gradle\b|\./|curl\b|tox\b|nox\b|uv\b|poetry\b|bundle\b|rake\b|dotnet\b)"
 )
-_TEST_PATH = re.compile(
-    r"(?:^|/)(?:tests?|__tests__|spec|specs|testing)/|(?:^|/)test_[^/]+\.py$|_test\.(?:py|go)$"
-    r"|\.(?:test|spec)\.[jt]sx?$|(?:Test|Tests|Spec)\.(?:java|kt|cs|swift)$|_spec\.rb$"
-)
 
 _LINKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("issue URL", re.compile(r"https?://\S+/(?:issues|pull|browse|tickets?)/[\w-]+", re.I)),
@@ -89,11 +86,6 @@ _LINKS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 SignalStatus = Literal["found", "partial", "missing"]
-
-
-def is_test_path(path: str) -> bool:
-    """True for files that are tests by the common conventions of the major ecosystems."""
-    return bool(_TEST_PATH.search(path))
 
 
 @dataclass(frozen=True)

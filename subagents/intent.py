@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from reviewer.diff import parse_patch
+from reviewer.paths import area_of, is_test_path
 from subagents.base import (
     DeterministicSubAgent,
     Finding,
@@ -23,7 +24,6 @@ from subagents.base import (
     SubAgentReport,
     fingerprint,
 )
-from subagents.description import is_test_path
 
 if TYPE_CHECKING:
     from reviewer.context import ChangedFile, ReviewContext
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 NAME = "intent"
 
 # Monorepo roots whose children are the real units of ownership (src/<pkg>, packages/<name>).
-GROUPING_ROOTS = frozenset({"src", "packages", "apps", "services"})
 _COMPANION_FILE = re.compile(
     r"^(?:changelog|changes|history|news|release[-_]?notes)(?:\.\w+)?$", re.I
 )
@@ -47,14 +46,6 @@ _DOCS_TITLE = re.compile(
     r"^\s*docs?(?:\([^)]*\))?!?:|\b(?:docs?|documentation|typos?|readme|spelling|wording)\b", re.I
 )
 _COMMENT_LINE = re.compile(r"^\s*(?:#|//|/\*|\*|--|\"\"\"|'''|<!--)|^\s*$")
-
-
-def area_of(path: str) -> str:
-    """The top-level area a path belongs to: its first segment, or two under monorepo roots."""
-    parts = path.split("/")
-    if len(parts) > 2 and parts[0] in GROUPING_ROOTS:
-        return "/".join(parts[:2])
-    return parts[0]
 
 
 def scope_areas(paths: Iterable[str]) -> dict[str, list[str]]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from reviewer.globs import matches, matches_any
+from reviewer.paths import is_test_path
 from subagents.base import (
     DeterministicSubAgent,
     Finding,
@@ -22,7 +23,6 @@ from subagents.base import (
     SubAgentReport,
     fingerprint,
 )
-from subagents.description import is_test_path
 from subagents.secrets import find_secrets, redact
 
 __all__ = ["SafetyAgent", "redact", "scan"]

@@ -98,7 +98,7 @@ def git_repo(tmp_path: Path) -> GitRepo:
 # -- GitHub: one fake per test, served from one loopback server per session ------------
 
 APP_ID = 4242
-INSTALLATION_ID = 77
+INSTALLATION_ID = 123456
 REPO = "acme/app"
 APP_SLUG = "pr-reviewer"
 WEBHOOK_SECRET = "test-webhook-secret"

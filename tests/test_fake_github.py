@@ -400,6 +400,19 @@ def test_review_validation_of_event_body_and_commit(env: Env) -> None:
         assert r.status_code == 200 and r.json()["state"] == "CHANGES_REQUESTED"
 
 
+def test_push_moves_the_head_and_recomputes_files(env: Env) -> None:
+    old_head = env.fake.pull(REPO, 1).head_sha
+    new_head = env.fake.push(REPO, 1, {"app.py": OLD_APP, "docs/new.md": "hello\n"})
+    pull = env.client().get_repo(REPO).get_pull(1)
+    assert pull.head.sha == new_head != old_head
+    assert [c.sha for c in pull.get_commits()] == [old_head, new_head]
+    files = {f.filename: f for f in pull.get_files()}
+    assert set(files) == {"docs/new.md", "gone.txt"}  # app.py is back to its base content
+    assert files["docs/new.md"].patch == "@@ -0,0 +1 @@\n+hello"
+    content = _file(env.client().get_repo(REPO), "docs/new.md", ref=new_head)
+    assert content.decoded_content == b"hello\n"
+
+
 def test_seeded_human_review_and_dismissal(env: Env) -> None:
     env.fake.add_review(REPO, 1, user="alice", state="APPROVED")
     pull = env.client().get_repo(REPO).get_pull(1)

@@ -19,7 +19,7 @@ import pytest
 
 from reviewer.audit import AuditLog
 from reviewer.store.db import open_database
-from tests.conftest import REPO, pr_payload, signed
+from tests.conftest import INSTALLATION_ID, REPO, pr_payload, signed
 
 OLD = {
     "app/service.py": "def load(path):\n    with open(path) as f:\n        return f.read()\n",
@@ -118,7 +118,7 @@ def test_opened_pr_is_reviewed_and_published(fake_github, server, sqlite_url):
 
     calls = [(r.method, r.path) for r in fake_github.requests]
     assert calls == [
-        ("POST", "/app/installations/77/access_tokens"),
+        ("POST", f"/app/installations/{INSTALLATION_ID}/access_tokens"),
         ("GET", "/repos/acme/app/pulls/1"),
         ("POST", "/repos/acme/app/check-runs"),
         ("GET", "/repos/acme/app/pulls/1/files"),

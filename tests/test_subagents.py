@@ -10,10 +10,11 @@ import pytest
 from reviewer.context import Author, ChangedFile, CommitInfo, ReviewContext
 from reviewer.guidance import GuidanceDoc, load_default_guidance, parse_guidance
 from reviewer.llm import ModelClient
+from reviewer.paths import area_of, is_test_path
 from subagents.antipatterns import AntipatternsAgent
 from subagents.base import ReportStatus, Severity, SubAgent, SubAgentReport
-from subagents.description import DescriptionAgent, assess, is_test_path
-from subagents.intent import IntentAgent, area_of
+from subagents.description import DescriptionAgent, assess
+from subagents.intent import IntentAgent
 from subagents.logic import LogicAgent
 from subagents.panel import PANEL_ORDER, default_panel, run_panel
 from subagents.tracing import TracingAgent, changed_symbols

@@ -195,7 +195,9 @@ class GitHubClient:
 
     def check_runs(self, repo: str, sha: str) -> list[dict[str, Any]]:
         data = self.request(
-            "GET", f"/repos/{repo}/commits/{sha}/check-runs", params={"per_page": 100}
+            "GET",
+            f"/repos/{repo}/commits/{sha}/check-runs",
+            params={"per_page": 100, "filter": "all"},
         )[1]
         return list(data.get("check_runs", []))
 

@@ -71,17 +71,31 @@ def _steering(
     return policy_text, tuple(guidance), codeowners, errors
 
 
-def checks_summary(client: GitHubClient, repo: str, sha: str) -> dict[str, Any]:
-    """The head commit's other checks and statuses, for the audit entry."""
-    runs = [
-        {"name": r.get("name"), "status": r.get("status"), "conclusion": r.get("conclusion")}
-        for r in client.check_runs(repo, sha)
-        if r.get("name") != CHECK_RUN_NAME
-    ]
+def checks_summary(
+    client: GitHubClient, repo: str, sha: str, own_run_id: int | None = None
+) -> dict[str, Any]:
+    """The head commit's other checks and statuses, for the audit entry.
+
+    Our own runs other than ``own_run_id`` that are still in progress belong to a worker
+    that died mid-job; they are listed under ``orphaned`` so the caller can close them.
+    """
+    runs, orphaned = [], []
+    for run in client.check_runs(repo, sha):
+        if run.get("name") != CHECK_RUN_NAME:
+            runs.append(
+                {
+                    "name": run.get("name"),
+                    "status": run.get("status"),
+                    "conclusion": run.get("conclusion"),
+                }
+            )
+        elif run.get("id") != own_run_id and run.get("status") != "completed":
+            orphaned.append(int(run["id"]))
     status = client.combined_status(repo, sha)
     return {
         "check_runs": runs,
         "status": status.get("state"),
+        "orphaned": orphaned,
         "statuses": [
             {"context": s.get("context"), "state": s.get("state")}
             for s in status.get("statuses", [])

@@ -18,7 +18,7 @@ from reviewer.github.auth import AppCredentials, InstallationTokens
 from reviewer.github.client import GitHubClient, GitHubError
 from reviewer.github.context import build_github_context, checks_summary
 from reviewer.pipeline import record, review
-from reviewer.publish import cancel_check, fail_check, publish, start_check
+from reviewer.publish import cancel_check, fail_check, publish, start_check, superseded_title
 from reviewer.queue.base import JobKind, JobView
 from reviewer.worker import Handler, JobControl, PermanentJobError, Superseded
 
@@ -103,13 +103,29 @@ class GitHubJobs:
                 installation_id=job.installation_id,
                 human_requested=human_requested,
             )
-            checks = await _io(checks_summary, client, job.repo, head)
+            checks = await _io(checks_summary, client, job.repo, head, run_id)
+            for orphan in checks.pop("orphaned"):
+                await _io(
+                    cancel_check,
+                    client,
+                    job.repo,
+                    orphan,
+                    "Retried",
+                    "Its worker stopped; a new attempt took over this review.",
+                )
             control.checkpoint()
             result = await review(ctx, github_requests=client.requests_made)
             control.checkpoint()
             await _io(publish, client, ctx, result.decision, result.reports, run_id, self.bot_login)
         except Superseded as exc:
-            await _io(cancel_check, client, job.repo, run_id, exc.sha)
+            await _io(
+                cancel_check,
+                client,
+                job.repo,
+                run_id,
+                superseded_title(exc.sha),
+                "A newer commit is being reviewed instead.",
+            )
             raise
         except Exception as exc:
             await self._fail(client, job, control, run_id, exc)

@@ -85,7 +85,9 @@ class SqliteJobQueue:
                 return EnqueueResult(outcome=EnqueueOutcome.duplicate_job, job_id=existing)
             superseded = self._supersede(conn, request, now)
             job_id = conn.execute(
-                insert(Job).returning(Job.id).values(
+                insert(Job)
+                .returning(Job.id)
+                .values(
                     kind=request.kind.value,
                     installation_id=request.installation_id,
                     repo=request.repo,

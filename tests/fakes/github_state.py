@@ -537,17 +537,58 @@ class GitHubState:
             for path, content in (old or {}).items():
                 self._put(r, base_sha, path, content)
             base = r.snapshots[base_sha]
-            files = []
-            for path, content in sorted(new.items()):
-                before = base.get(path)
-                after = None if content is None else to_bytes(content)
-                if before == after:
-                    continue
-                patch, adds, dels = make_patch(before, after)
-                status = "added" if before is None else "removed" if after is None else "modified"
-                entry = {"filename": path, "status": status, "patch": patch, "content": after}
-                files.append({**entry, "additions": adds, "deletions": dels})
+            head = dict(base)
+            for path, content in new.items():
+                if content is None:
+                    head.pop(path, None)
+                else:
+                    head[path] = to_bytes(content)
+            files = _diff_files(base, head)
             return self.add_pull(repo, number, base_sha=base_sha, files=files, **kwargs)
+
+    def push(
+        self,
+        repo: str,
+        number: int,
+        changes: Mapping[str, str | bytes | None],
+        *,
+        message: str = "Update",
+        sha: str | None = None,
+        files: Iterable[Mapping[str, Any]] | None = None,
+    ) -> str:
+        """Push one commit onto the PR's head branch; returns the new head sha.
+
+        ``changes`` maps path -> new content (None deletes) on top of the current head.
+        The PR's files are recomputed as base...new head with difflib, unless ``files``
+        (same shape as in :meth:`add_pull`) is given to set them explicitly.
+        """
+        with self.lock:
+            r = self.repo(repo)
+            pull = self.pull(r, number)
+            head = dict(r.snapshots.get(pull.head_sha, {}))
+            for path, content in changes.items():
+                if content is None:
+                    head.pop(path, None)
+                else:
+                    head[path] = to_bytes(content)
+                    r.blobs[git_blob_sha(head[path])] = head[path]
+            new_sha = sha or _random_sha()
+            meta = self._commit_meta(new_sha, message, [pull.head_sha])
+            meta["author"] = pull.author
+            r.commits[new_sha] = meta
+            if files is None:
+                r.snapshots[new_sha] = head
+                pull.files = [
+                    self._normalise_file(r, f, {})
+                    for f in _diff_files(r.snapshots.get(pull.base_sha, {}), head)
+                ]
+            else:
+                pull.files = [self._normalise_file(r, f, head) for f in files]
+                r.snapshots[new_sha] = head
+            pull.commits.append(new_sha)
+            pull.head_sha = new_sha
+            pull.updated_at = utc_iso()
+            return new_sha
 
     def add_issue_comment(
         self, repo: str, number: int, body: str, *, author: str = "octocat"
@@ -989,6 +1030,20 @@ class GitHubState:
 
     def _next_issue_number(self, r: Repo) -> int:
         return max(r.pulls, default=0) + 1
+
+
+def _diff_files(base: Mapping[str, bytes], head: Mapping[str, bytes]) -> list[dict[str, Any]]:
+    """PR file entries (with ``content``) for every path that differs, sorted by path."""
+    files = []
+    for path in sorted(set(base) | set(head)):
+        before, after = base.get(path), head.get(path)
+        if before == after:
+            continue
+        patch, adds, dels = make_patch(before, after)
+        status = "added" if before is None else "removed" if after is None else "modified"
+        entry = {"filename": path, "status": status, "patch": patch, "content": after}
+        files.append({**entry, "additions": adds, "deletions": dels})
+    return files
 
 
 def _random_sha() -> str:
