@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     github_api_url: str = "https://api.github.com"
     github_app_slug: str | None = None
     github_seconds_between_writes: float = Field(default=1.0, ge=0)
+    github_backoff_base_seconds: float = Field(default=0.5, ge=0)
     database_url: str = Field(default_factory=default_database_url)
 
     anthropic_api_key: SecretStr | None = None

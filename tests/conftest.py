@@ -148,6 +148,7 @@ def github_env(fake_github, app_keys, sqlite_url) -> dict[str, str]:
         "REVIEWER_WORKER_POLL_SECONDS": "0.05",
         "REVIEWER_JOB_BACKOFF_BASE_SECONDS": "0",
         "REVIEWER_GITHUB_SECONDS_BETWEEN_WRITES": "0",
+        "REVIEWER_GITHUB_BACKOFF_BASE_SECONDS": "0.01",
         "REVIEWER_LOG_FORMAT": "json",
     }
 

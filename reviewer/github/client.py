@@ -67,12 +67,14 @@ class GitHubClient:
         seconds_between_writes: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
         timeout: int = 30,
+        backoff_base: float = 0.5,
     ) -> None:
         self.tokens = tokens
         self.api_url = tokens.creds.api_url
         self.sleep = sleep
         self.timeout = timeout
         self.seconds_between_writes = seconds_between_writes
+        self.backoff_base = backoff_base
         self.requests_made = 0
         self._gh: Github | None = None
         self._gh_token: str | None = None
@@ -124,7 +126,7 @@ class GitHubClient:
                     self.sleep(wait)
                     continue
                 if exc.status >= 500 and attempt < MAX_ATTEMPTS:
-                    self.sleep(min(0.25 * 2**attempt, 8.0) * random.uniform(0.5, 1.5))
+                    self.sleep(self._backoff(attempt))
                     continue
                 raise GitHubError(
                     f"{verb} {url}: HTTP {exc.status} {_message(exc)}", exc.status
@@ -132,8 +134,11 @@ class GitHubClient:
             except requests.RequestException as exc:
                 if attempt == MAX_ATTEMPTS:
                     raise GitHubError(f"{verb} {url}: {type(exc).__name__}: {exc}") from exc
-                self.sleep(min(0.25 * 2**attempt, 8.0) * random.uniform(0.5, 1.5))
+                self.sleep(self._backoff(attempt))
         raise GitHubError(f"{verb} {url}: gave up after {MAX_ATTEMPTS} attempts")
+
+    def _backoff(self, attempt: int) -> float:
+        return min(self.backoff_base * 2 ** (attempt - 1), 8.0) * random.uniform(0.5, 1.5)
 
     def paginate(
         self, url: str, *, params: dict[str, Any] | None = None, limit: int = MAX_FILES

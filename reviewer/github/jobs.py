@@ -49,6 +49,7 @@ class GitHubJobs:
         return GitHubClient(
             InstallationTokens(self.creds, job.installation_id),
             seconds_between_writes=self.runtime.settings.github_seconds_between_writes or None,
+            backoff_base=self.runtime.settings.github_backoff_base_seconds,
         )
 
     async def review_job(self, job: JobView, control: JobControl) -> None:

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, exists, func, insert, select, text, update
@@ -57,6 +60,14 @@ class SqliteJobQueue:
         self.max_attempts = max_attempts
         self.lease_seconds = lease_seconds
         self.backoff_base = backoff_base
+        # SQLite's busy handler sleeps up to 100 ms between lock attempts; threads of one
+        # process queue on this lock instead, so a burst of webhooks does not stall.
+        self._write_lock = threading.Lock() if engine.dialect.name == "sqlite" else None
+
+    @contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        with self._write_lock or nullcontext(), self.engine.begin() as conn:
+            yield conn
 
     def enqueue(
         self,
@@ -66,7 +77,7 @@ class SqliteJobQueue:
         action: str | None = None,
     ) -> EnqueueResult:
         now = time.time()
-        with self.engine.begin() as conn:
+        with self._tx() as conn:
             if delivery_id is not None and conn.scalar(
                 select(Delivery.delivery_id).where(Delivery.delivery_id == delivery_id)
             ):
@@ -162,7 +173,7 @@ class SqliteJobQueue:
     def claim(self, worker_id: str) -> Claimed | None:
         now = time.time()
         lease = now + self.lease_seconds
-        with self.engine.begin() as conn:
+        with self._tx() as conn:
             row = self._next_claimable(conn, now)
             if row is None:
                 return None
@@ -219,7 +230,7 @@ class SqliteJobQueue:
         ).first()
 
     def heartbeat(self, job_id: int, worker_id: str) -> Heartbeat:
-        with self.engine.begin() as conn:
+        with self._tx() as conn:
             held = conn.execute(
                 update(Job)
                 .where(
@@ -239,7 +250,7 @@ class SqliteJobQueue:
         )
 
     def _owned_update(self, job_id: int, worker_id: str, **values: Any) -> bool:
-        with self.engine.begin() as conn:
+        with self._tx() as conn:
             return bool(
                 conn.execute(
                     update(Job)
@@ -329,7 +340,7 @@ class SqliteJobQueue:
         return _view(row) if row is not None else None
 
     def retry(self, job_id: int) -> JobView:
-        with self.engine.begin() as conn:
+        with self._tx() as conn:
             row = conn.execute(select(Job.__table__).where(Job.id == job_id)).first()
             if row is None:
                 raise QueueError(f"job {job_id} does not exist")
