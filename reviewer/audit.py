@@ -8,7 +8,6 @@ row lock on the one-row ``audit_head``), so concurrent workers can never fork th
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -19,6 +18,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, insert, select, update
 
+from reviewer.audit_signing import CheckpointSigner
+from reviewer.store.db import reading
 from reviewer.store.models import AuditCheckpoint, AuditHead, AuditRow
 
 GENESIS = "0" * 64
@@ -76,16 +77,6 @@ class AuditEntry(BaseModel):
         return hashlib.sha256(self.prev_hash.encode("ascii") + canonical_json(body)).hexdigest()
 
 
-class VerifyResult(BaseModel):
-    ok: bool
-    entries: int
-    head_seq: int
-    problems: list[str] = Field(default_factory=list)
-    first_bad_seq: int | None = None
-    anchored_through: int = 0
-    unanchored: int = 0
-
-
 def _entry(row: Any) -> AuditEntry:
     data = dict(row._mapping)
     data["payload"] = json.loads(data["payload"])
@@ -93,13 +84,16 @@ def _entry(row: Any) -> AuditEntry:
 
 
 class AuditLog:
-    """Append, verify, query and export the chain in one database."""
+    """Append and query the chain in one database; ``verify`` lives in ``audit_verify``."""
 
     def __init__(
-        self, engine: Engine, signing_key: str | None = None, checkpoint_every: int = 100
+        self,
+        engine: Engine,
+        signer: CheckpointSigner | None = None,
+        checkpoint_every: int = 100,
     ) -> None:
         self.engine = engine
-        self.signing_key = signing_key.encode("utf-8") if signing_key else None
+        self.signer = signer
         self.checkpoint_every = checkpoint_every
 
     def append(
@@ -140,21 +134,14 @@ class AuditLog:
             conn.execute(
                 update(AuditHead).where(AuditHead.id == 1).values(seq=entry.seq, hash=entry.hash)
             )
-            if self.signing_key and entry.seq % self.checkpoint_every == 0:
+            if entry.seq % self.checkpoint_every == 0:
+                signature = self.signer.sign(entry.seq, entry.hash, entry.at) if self.signer else ""
                 conn.execute(
                     insert(AuditCheckpoint).values(
-                        seq=entry.seq,
-                        hash=entry.hash,
-                        at=entry.at,
-                        signature=self._sign(entry.seq, entry.hash, entry.at),
+                        seq=entry.seq, hash=entry.hash, at=entry.at, signature=signature
                     )
                 )
         return entry
-
-    def _sign(self, seq: int, digest: str, at: str) -> str:
-        assert self.signing_key is not None
-        message = f"{seq}:{digest}:{at}".encode("ascii")
-        return hmac.new(self.signing_key, message, hashlib.sha256).hexdigest()
 
     def entries(
         self,
@@ -162,10 +149,13 @@ class AuditLog:
         repo: str | None = None,
         pr: int | None = None,
         kind: str | None = None,
+        verdict: str | None = None,
         since: datetime | None = None,
+        until: datetime | None = None,
         after_seq: int = 0,
         limit: int | None = None,
     ) -> Iterator[AuditEntry]:
+        """Entries in chain order matching every filter given."""
         query = select(AuditRow.__table__).where(AuditRow.seq > after_seq).order_by(AuditRow.seq)
         if repo is not None:
             query = query.where(AuditRow.repo == repo)
@@ -173,63 +163,30 @@ class AuditLog:
             query = query.where(AuditRow.pr == pr)
         if kind is not None:
             query = query.where(AuditRow.kind == kind)
+        if verdict is not None:
+            # Canonical JSON has no whitespace and escapes quotes inside strings, so this
+            # substring only matches the top-level "verdict" key's value.
+            query = query.where(AuditRow.payload.contains(f'"verdict":{json.dumps(verdict)}'))
         if since is not None:
             query = query.where(AuditRow.at >= rfc3339(since))
+        if until is not None:
+            query = query.where(AuditRow.at < rfc3339(until))
         if limit is not None:
             query = query.limit(limit)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             for row in conn.execute(query):
                 yield _entry(row)
 
-    def verify(self) -> VerifyResult:
-        """Walk the whole chain; name the first entry that was changed, removed or inserted."""
-        problems: list[str] = []
-        first_bad: int | None = None
-        prev, expected_seq, count = GENESIS, 1, 0
-        hashes: dict[int, str] = {}
-        for entry in self.entries():
-            count += 1
-            issue = None
-            if entry.seq != expected_seq:
-                issue = (
-                    f"seq {entry.seq}: expected seq {expected_seq} (entries removed or inserted)"
-                )
-            elif entry.prev_hash != prev:
-                issue = f"seq {entry.seq}: prev_hash does not match the previous entry's hash"
-            elif entry.compute_hash() != entry.hash:
-                issue = f"seq {entry.seq}: content does not match its hash (entry was changed)"
-            if issue:
-                problems.append(issue)
-                first_bad = entry.seq if first_bad is None else first_bad
-            hashes[entry.seq] = entry.hash
-            prev, expected_seq = entry.hash, entry.seq + 1
-        with self.engine.connect() as conn:
-            head = conn.execute(select(AuditHead.seq, AuditHead.hash)).one()
-            checkpoints = conn.execute(
-                select(AuditCheckpoint.__table__).order_by(AuditCheckpoint.seq)
-            ).all()
-        last_seq = expected_seq - 1
-        if (head.seq, head.hash) != (last_seq, prev):
-            problems.append(
-                f"chain head says seq {head.seq} but the log ends at seq {last_seq} "
-                "(newest entries removed or head tampered)"
-            )
-        anchored = 0
-        for cp in checkpoints:
-            if self.signing_key is None:
-                break
-            if not hmac.compare_digest(cp.signature, self._sign(cp.seq, cp.hash, cp.at)):
-                problems.append(f"checkpoint {cp.seq}: signature does not verify")
-            elif hashes.get(cp.seq) != cp.hash:
-                problems.append(f"checkpoint {cp.seq}: the log's entry differs or is missing")
-            else:
-                anchored = cp.seq
-        return VerifyResult(
-            ok=not problems,
-            entries=count,
-            head_seq=head.seq,
-            problems=problems,
-            first_bad_seq=first_bad,
-            anchored_through=anchored,
-            unanchored=max(last_seq - anchored, 0),
-        )
+    def get(self, seq: int) -> AuditEntry | None:
+        found = next(self.entries(after_seq=seq - 1, limit=1), None) if seq > 0 else None
+        return found if found is not None and found.seq == seq else None
+
+    def checkpoints(self) -> list[dict[str, Any]]:
+        with reading(self.engine) as conn:
+            rows = conn.execute(select(AuditCheckpoint.__table__).order_by(AuditCheckpoint.seq))
+            return [dict(row._mapping) for row in rows]
+
+    def head(self) -> tuple[int, str]:
+        with reading(self.engine) as conn:
+            row = conn.execute(select(AuditHead.seq, AuditHead.hash)).one()
+        return int(row.seq), str(row.hash)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from reviewer.audit import AuditLog
+from reviewer.audit_signing import CheckpointSigner
 from reviewer.queue.base import JobKind, JobQueue
 from reviewer.queue.sqlite import SqliteJobQueue
 from reviewer.settings import Settings
@@ -41,11 +42,13 @@ def build_runtime(settings: Settings) -> Runtime:
         lease_seconds=settings.job_lease_seconds,
         backoff_base=settings.job_backoff_base_seconds,
     )
-    signing = settings.audit_signing_key
-    audit = AuditLog(
-        engine, signing.get_secret_value() if signing else None, settings.audit_checkpoint_every
-    )
+    audit = AuditLog(engine, audit_signer(settings), settings.audit_checkpoint_every)
     return Runtime(settings=settings, engine=engine, queue=queue, audit=audit)
+
+
+def audit_signer(settings: Settings) -> CheckpointSigner | None:
+    key = settings.audit_signing_key
+    return CheckpointSigner.from_setting(key.get_secret_value() if key else None)
 
 
 def github_handlers(runtime: Runtime) -> dict[JobKind, Handler]:

@@ -56,6 +56,28 @@ def postgres_server_url() -> Iterator[str]:
     admin.dispose()
 
 
+@pytest.fixture
+def postgres_url(postgres_server_url: str) -> Iterator[str]:
+    """A fresh, migrated database per test (dropped afterwards)."""
+    base, _ = postgres_server_url.rsplit("/", 1)
+    admin = create_engine(postgres_server_url.replace("postgresql://", "postgresql+psycopg://", 1),
+                          isolation_level="AUTOCOMMIT")
+    name = f"reviewer_t_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield f"{base}/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def postgres_engine(postgres_url: str):
+    engine = open_database(postgres_url)
+    yield engine
+    engine.dispose()
+
+
 def git(repo: Path, *args: str) -> str:
     env = {
         **os.environ,

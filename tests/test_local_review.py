@@ -80,7 +80,7 @@ def test_no_model_never_approves_even_a_clean_change(git_repo, tmp_path):
     git_repo.commit("Fix typo in README\n\nFixes #12. Tested by reading it.", {
         "README.md": "hello world\n"})
     proc = run_cli("review", "--repo", str(git_repo.path), "--base", "HEAD~1",
-                   "--format", "json", "--no-record", db=tmp_path / "r.db")
+                   "--format", "json", "--no-audit", db=tmp_path / "r.db")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["verdict"] == "human"
 
@@ -116,7 +116,7 @@ def test_policy_and_guidance_come_from_the_base_not_the_head(git_repo, tmp_path)
         ".github/reviewer.yml": "version: 1\nauto_approve: true\nsensitive_paths: []\n",
         "src/a.py": "x = 2\n"})
     proc = run_cli("review", "--repo", str(git_repo.path), "--base", "HEAD~1",
-                   "--format", "json", "--no-record", db=tmp_path / "r.db")
+                   "--format", "json", "--no-audit", db=tmp_path / "r.db")
     result = json.loads(proc.stdout)
     codes = {r["code"] for r in result["reasons"]}
     assert "policy.self_edit" in codes and result["verdict"] == "human"
@@ -126,7 +126,7 @@ def test_invalid_policy_on_base_sends_to_human_with_the_error(git_repo, tmp_path
     git_repo.commit("Initial", {".github/reviewer.yml": "version: 1\nlimits: {max_flies: 3}\n"})
     git_repo.commit("Change", {"src/a.py": "x = 2\n"})
     proc = run_cli("review", "--repo", str(git_repo.path), "--base", "HEAD~1",
-                   "--format", "json", "--no-record", db=tmp_path / "r.db")
+                   "--format", "json", "--no-audit", db=tmp_path / "r.db")
     reasons = json.loads(proc.stdout)["reasons"]
     invalid = [r for r in reasons if r["code"] == "policy.invalid"]
     assert invalid and "max_flies" in invalid[0]["message"]

@@ -1,36 +1,112 @@
-"""``reviewer audit verify|log``: prove the log is intact and read it."""
+"""``reviewer audit verify|query|show|export|keygen``: prove the log is intact and read it."""
 
 from __future__ import annotations
 
+import csv
+import json
+import sys
 from datetime import datetime
+from enum import StrEnum
 
 import typer
 
-from reviewer.cli.common import friendly_errors, settings
+from reviewer.audit import AuditEntry, AuditLog
+from reviewer.audit_signing import generate_private_pem
+from reviewer.audit_verify import verify as verify_log
+from reviewer.cli.common import fail, friendly_errors, settings
 from reviewer.runtime import build_runtime
 
 app = typer.Typer(help="Verify and query the tamper-evident audit log.", no_args_is_help=True)
 
 
+class ExportFormat(StrEnum):
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+def _log() -> AuditLog:
+    return build_runtime(settings()).audit
+
+
 @app.command("verify")
 @friendly_errors
-def verify() -> None:
-    """Recompute the hash chain and check the signed checkpoints; exit 1 if broken."""
-    result = build_runtime(settings()).audit.verify()
-    typer.echo(result.model_dump_json(indent=2))
+def verify(as_json: bool = typer.Option(False, "--json", help="Print the full result.")) -> None:
+    """Recompute the hash chain and checkpoints; exit 1 and name the damage if broken."""
+    result = verify_log(_log())
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+    elif result.ok:
+        typer.echo(
+            f"OK: {result.entries} entries, {result.checkpoints} checkpoints, anchored through "
+            f"seq {result.anchored_through}, {result.unanchored} entries not yet anchored"
+        )
+    else:
+        typer.echo(f"DAMAGED: first bad seq {result.first_bad_seq} ({result.first_bad_kind})")
+        for problem in result.problems:
+            typer.echo(f"  seq {problem.seq}: {problem.kind}: {problem.detail}")
+    if result.note and not as_json:
+        typer.echo(f"note: {result.note}", err=True)
     if not result.ok:
         raise typer.Exit(1)
 
 
-@app.command("log")
+def _filtered(
+    repo: str | None,
+    pr: int | None,
+    kind: str | None,
+    verdict: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> list[AuditEntry]:
+    return list(
+        _log().entries(repo=repo, pr=pr, kind=kind, verdict=verdict, since=since, until=until)
+    )
+
+
+@app.command("query")
 @friendly_errors
-def log(
-    repo: str | None = typer.Option(None, help="owner/name"),
+def query(
+    repo: str | None = typer.Option(None, help="owner/name (or the local directory name)"),
     pr: int | None = typer.Option(None, help="Pull request number."),
-    kind: str | None = typer.Option(None, help="decision, override, merged, ..."),
-    since: datetime | None = typer.Option(None, help="Only entries at or after this time."),
+    kind: str | None = typer.Option(None, help="decision, override, merged, reverted, ..."),
+    verdict: str | None = typer.Option(None, help="approve, human or shadow_approve"),
+    since: datetime | None = typer.Option(None, help="At or after this time (UTC)."),
+    until: datetime | None = typer.Option(None, help="Before this time (UTC)."),
 ) -> None:
-    """Print matching entries as JSON lines (an export when unfiltered)."""
-    audit = build_runtime(settings()).audit
-    for entry in audit.entries(repo=repo, pr=pr, kind=kind, since=since):
+    """Print matching entries as JSON lines, in chain order."""
+    for entry in _filtered(repo, pr, kind, verdict, since, until):
         typer.echo(entry.model_dump_json())
+
+
+@app.command("show")
+@friendly_errors
+def show(seq: int = typer.Argument(..., help="Sequence number of the entry.")) -> None:
+    """Print one entry with its payload, pretty."""
+    entry = _log().get(seq)
+    if entry is None:
+        raise fail(f"no audit entry with seq {seq}")
+    typer.echo(entry.model_dump_json(indent=2))
+
+
+@app.command("export")
+@friendly_errors
+def export(fmt: ExportFormat = typer.Option(ExportFormat.jsonl, "--format")) -> None:
+    """Write the whole log to stdout (JSON lines, or CSV with the payload as JSON)."""
+    entries = _log().entries()
+    if fmt is ExportFormat.jsonl:
+        for entry in entries:
+            typer.echo(entry.model_dump_json())
+        return
+    writer = csv.writer(sys.stdout)
+    fields = list(AuditEntry.model_fields)
+    writer.writerow(fields)
+    for entry in entries:
+        row = entry.model_dump()
+        row["payload"] = json.dumps(row["payload"], sort_keys=True, separators=(",", ":"))
+        writer.writerow([row[f] for f in fields])
+
+
+@app.command("keygen")
+def keygen() -> None:
+    """Print a new Ed25519 private key (PEM) for REVIEWER_AUDIT_SIGNING_KEY."""
+    typer.echo(generate_private_pem().rstrip())

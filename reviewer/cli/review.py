@@ -8,13 +8,12 @@ from pathlib import Path
 
 import typer
 
-from reviewer.audit import AuditLog
 from reviewer.cli.common import friendly_errors, progress, settings, stderr
 from reviewer.context import build_local_context
 from reviewer.pipeline import record as record_decision
 from reviewer.pipeline import review as run_review
 from reviewer.render import render_markdown
-from reviewer.store.db import open_database
+from reviewer.runtime import build_runtime
 
 
 class Format(StrEnum):
@@ -29,7 +28,7 @@ def review(
     head: str = typer.Option("HEAD", "--head", help="Head ref with the change."),
     fmt: Format = typer.Option(Format.markdown, "--format", help="markdown or json."),
     record: bool = typer.Option(
-        True, "--record/--no-record", help="Append the decision to the audit log."
+        True, "--audit/--no-audit", help="Append the decision to the local audit log."
     ),
 ) -> None:
     """Review the change between BASE and HEAD of a local repository."""
@@ -44,11 +43,7 @@ def review(
         ctx = build_local_context(str(repo), base, head)
     audit = None
     if record:
-        audit = AuditLog(
-            open_database(config.database_url),
-            config.audit_signing_key.get_secret_value() if config.audit_signing_key else None,
-            config.audit_checkpoint_every,
-        )
+        audit = build_runtime(config).audit
     with progress(f"reviewing {len(ctx.files)} changed file(s)"):
         result = asyncio.run(run_review(ctx))
     if audit is not None:

@@ -29,6 +29,7 @@ from reviewer.queue.base import (
     JobState,
     JobView,
 )
+from reviewer.store.db import reading
 from reviewer.store.models import Delivery, Job
 
 SUPERSEDABLE = (JobKind.review.value,)
@@ -331,11 +332,11 @@ class SqliteJobQueue:
         query = select(Job.__table__).order_by(Job.id.desc()).limit(limit)
         if state is not None:
             query = query.where(Job.state == state.value)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return [_view(row) for row in conn.execute(query)]
 
     def get(self, job_id: int) -> JobView | None:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(select(Job.__table__).where(Job.id == job_id)).first()
         return _view(row) if row is not None else None
 
@@ -377,12 +378,12 @@ class SqliteJobQueue:
         return retried
 
     def depth(self) -> dict[str, int]:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(select(Job.state, func.count()).group_by(Job.state))
             counts = {state.value: 0 for state in JobState}
             counts.update({state: count for state, count in rows})
         return counts
 
     def ping(self) -> None:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             conn.execute(text("SELECT 1"))

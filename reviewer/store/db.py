@@ -34,7 +34,8 @@ def _sqlite_setup(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = conn.get_execution_options().get("read_only", False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:
@@ -73,7 +74,8 @@ def open_database(url: str) -> Engine:
 
 
 @contextmanager
-def transaction(engine: Engine) -> Iterator[Connection]:
-    """One write transaction (on SQLite it holds the write lock from the start)."""
-    with engine.begin() as conn:
-        yield conn
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A read-only connection: on SQLite a deferred transaction, so reads in WAL mode
+    neither take nor wait for the write lock."""
+    with engine.connect() as conn:
+        yield conn.execution_options(read_only=True)
