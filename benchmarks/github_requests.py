@@ -31,9 +31,16 @@ APP_ID, INSTALLATION, REPO = 4242, 123456, "acme/app"
 
 def make_pr(fake: FakeGitHub, number: int, files: int) -> str:
     old = {f"pkg/mod{i}.py": f"def f{i}(x):\n    return x + {i}\n" for i in range(files)}
-    new = {p: text.replace("return x", "value = x * 2\n    return value") for p, text in old.items()}
+    new = {
+        p: text.replace("return x", "value = x * 2\n    return value") for p, text in old.items()
+    }
     pull = fake.add_pull_from_contents(
-        REPO, number, old=old, new=new, author="alice", author_association="MEMBER",
+        REPO,
+        number,
+        old=old,
+        new=new,
+        author="alice",
+        author_association="MEMBER",
         title=f"Double inputs ({number})",
         body="Doubles inputs because the units changed. Fixes #1. Tested with pytest.",
     )
@@ -57,8 +64,10 @@ def main() -> None:
     fake.add_repo(REPO, collaborators={"alice": "write"})
     with running(fake.app) as origin, tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
-            github_api_url=origin + "/api/v3", github_app_id=APP_ID,
-            github_private_key=private, github_app_slug="pr-reviewer",
+            github_api_url=origin + "/api/v3",
+            github_app_id=APP_ID,
+            github_private_key=private,
+            github_app_slug="pr-reviewer",
             database_url=f"sqlite:///{Path(tmp) / 'bench.db'}",
             github_seconds_between_writes=0,
         )
@@ -70,8 +79,16 @@ def main() -> None:
         for run in range(1, args.runs + 1):
             sha = make_pr(fake, run, args.files)
             fake.reset_requests()
-            runtime.queue.enqueue(JobRequest(kind=JobKind.review, installation_id=INSTALLATION,
-                                             repo=REPO, pr=run, head_sha=sha), None)
+            runtime.queue.enqueue(
+                JobRequest(
+                    kind=JobKind.review,
+                    installation_id=INSTALLATION,
+                    repo=REPO,
+                    pr=run,
+                    head_sha=sha,
+                ),
+                None,
+            )
             started = time.perf_counter()
             asyncio.run(worker.run_once())
             durations.append(time.perf_counter() - started)
@@ -81,8 +98,9 @@ def main() -> None:
         inst = fake.installation(INSTALLATION)
         token = fake.mint_token(inst, dict(inst.permissions), None).token
         floor = []
-        with httpx.Client(base_url=origin + "/api/v3",
-                          headers={"Authorization": f"token {token}"}) as client:
+        with httpx.Client(
+            base_url=origin + "/api/v3", headers={"Authorization": f"token {token}"}
+        ) as client:
             for run in range(1, args.runs + 1):
                 started = time.perf_counter()
                 for _ in range(counts[0]):
@@ -90,14 +108,20 @@ def main() -> None:
                 floor.append(time.perf_counter() - started)
     p50, base = statistics.median(durations), statistics.median(floor)
     print(f"{args.files}-file PR, {args.runs} reviews, no model (pipeline overhead only)")
-    print(f"GitHub requests per review: {sorted(set(counts))} (target <= 15; "
-          "PR-Agent 0.49.0: 31 for a 3-file PR)")
+    print(
+        f"GitHub requests per review: {sorted(set(counts))} (target <= 15; "
+        "PR-Agent 0.49.0: 31 for a 3-file PR)"
+    )
     for name, n in per_endpoint.items():
         print(f"  {n} x {name}")
-    print(f"review wall time p50 {p50 * 1000:.0f} ms, max {max(durations) * 1000:.0f} ms "
-          f"(goal < 1000 ms)")
-    print(f"baseline: {counts[0]} plain GETs p50 {base * 1000:.0f} ms; "
-          f"ratio review/baseline {p50 / base:.2f}x")
+    print(
+        f"review wall time p50 {p50 * 1000:.0f} ms, max {max(durations) * 1000:.0f} ms "
+        f"(goal < 1000 ms)"
+    )
+    print(
+        f"baseline: {counts[0]} plain GETs p50 {base * 1000:.0f} ms; "
+        f"ratio review/baseline {p50 / base:.2f}x"
+    )
 
 
 if __name__ == "__main__":

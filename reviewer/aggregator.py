@@ -13,15 +13,13 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from reviewer.context import ReviewContext
+from reviewer.findings import DEFAULT_MAX_FINDINGS, rank_findings
 from reviewer.globs import matches_any
+from reviewer.labels import LABEL_APPROVED, LABEL_HUMAN, LABEL_TOO_LARGE, LABEL_WOULD_APPROVE
 from reviewer.paths import area_of
 from reviewer.policy import GUIDANCE_DIR, POLICY_PATH
 from subagents.base import Finding, ReportStatus, Severity, SubAgentReport
 
-LABEL_APPROVED = "reviewer: approved"
-LABEL_WOULD_APPROVE = "reviewer: would-approve"
-LABEL_HUMAN = "reviewer: human"
-LABEL_TOO_LARGE = "reviewer: too-large"
 NON_CODE_ROOT = "(root)"
 
 Verdict = Literal["approve", "human", "shadow_approve"]
@@ -42,6 +40,7 @@ class Decision(BaseModel):
     verdict: Verdict
     reasons: list[Reason] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
+    findings_omitted: int = 0  # ranked below the per-review cap; counted in the summary
     check_conclusion: Literal["success", "action_required"]
     labels: list[str] = Field(default_factory=list)
     reviewers_requested: list[str] = Field(default_factory=list)
@@ -111,6 +110,45 @@ def gate_coverage(ctx: ReviewContext, _: list[SubAgentReport]) -> list[Reason]:
             source="coverage",
             code="coverage.partial",
             message=f"{len(missing)} changed file(s) could not be reviewed: {shown}",
+        )
+    ]
+
+
+def not_seen_by_model(reports: list[SubAgentReport]) -> dict[str, str]:
+    """Changed files some model part that ran saw only in part or not at all."""
+    worst: dict[str, str] = {}
+    for report in reports:
+        if report.status is not ReportStatus.ok:
+            continue  # a model part that did not run is gated by gate_reports
+        for path, seen in report.coverage.items():
+            if seen != "full" and worst.get(path) != "none":
+                worst[path] = seen
+    return worst
+
+
+def _listed(paths: list[str]) -> str:
+    return ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
+
+
+def gate_model_coverage(_: ReviewContext, reports: list[SubAgentReport]) -> list[Reason]:
+    """The model must have seen every changed file in full for its review to count."""
+    missing = not_seen_by_model(reports)
+    if not missing:
+        return []
+    partial = sorted(p for p, seen in missing.items() if seen == "partial")
+    unseen = sorted(p for p, seen in missing.items() if seen == "none")
+    parts = []
+    if partial:
+        parts.append("only in part: " + _listed(partial))
+    if unseen:
+        parts.append("not at all: " + _listed(unseen))
+    return [
+        Reason(
+            source="coverage",
+            code="coverage.model",
+            message=f"the model saw {len(missing)} changed file(s) "
+            + "; ".join(parts)
+            + " (prompt budget, lockfiles and generated files are summarised)",
         )
     ]
 
@@ -193,6 +231,7 @@ GATES: tuple[Gate, ...] = (
     gate_override,
     gate_size,
     gate_coverage,
+    gate_model_coverage,
     gate_paths,
     gate_author,
     gate_reports,
@@ -201,10 +240,14 @@ GATES: tuple[Gate, ...] = (
 
 
 def aggregate(
-    ctx: ReviewContext, reports: list[SubAgentReport], expected: tuple[str, ...] = ()
+    ctx: ReviewContext,
+    reports: list[SubAgentReport],
+    expected: tuple[str, ...] = (),
+    max_findings: int = DEFAULT_MAX_FINDINGS,
 ) -> Decision:
     """The verdict for this context; a sub-agent listed in ``expected`` but missing from
-    ``reports`` counts as failed, so a lost report can never become an approval."""
+    ``reports`` counts as failed, so a lost report can never become an approval. Gates see
+    every finding; only the published list is deduplicated, ranked and capped."""
     present = {r.subagent for r in reports}
     reports = reports + [
         SubAgentReport(subagent=name, status=ReportStatus.failed, error="no report was produced")
@@ -212,11 +255,12 @@ def aggregate(
         if name not in present
     ]
     reasons = [reason for gate in GATES for reason in gate(ctx, reports)]
-    findings = sorted(
-        (f for r in reports for f in r.findings),
-        key=lambda f: (-f.severity.rank, f.path or "", f.start_line or 0),
+    ranked = rank_findings([f for r in reports for f in r.findings])
+    findings, omitted = ranked[:max_findings], max(0, len(ranked) - max_findings)
+    partly_seen = not_seen_by_model(reports)
+    reviewed = len(
+        [f for f in ctx.files if f.patch is not None and not f.binary and f.path not in partly_seen]
     )
-    reviewed = len([f for f in ctx.files if f.patch is not None and not f.binary])
     coverage = Coverage(reviewed=reviewed, changed=len(ctx.files))
     if reasons:
         labels = [LABEL_HUMAN]
@@ -226,6 +270,7 @@ def aggregate(
             verdict="human",
             reasons=reasons,
             findings=findings,
+            findings_omitted=omitted,
             check_conclusion="action_required",
             labels=labels,
             reviewers_requested=list(ctx.policy.reviewers),
@@ -241,6 +286,7 @@ def aggregate(
             verdict="shadow_approve",
             reasons=[shadow],
             findings=findings,
+            findings_omitted=omitted,
             check_conclusion="action_required",
             labels=[LABEL_WOULD_APPROVE],
             reviewers_requested=list(ctx.policy.reviewers),
@@ -249,6 +295,7 @@ def aggregate(
     return Decision(
         verdict="approve",
         findings=findings,
+        findings_omitted=omitted,
         check_conclusion="success",
         labels=[LABEL_APPROVED],
         coverage=coverage,

@@ -7,7 +7,7 @@ GitHub), never from the PR's head, so a PR cannot rewrite the rules that judge i
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,6 +15,7 @@ from reviewer.diff import parse_patch, split_git_diff
 from reviewer.errors import GitError, PolicyError
 from reviewer.gitlocal import LocalRepo
 from reviewer.guidance import GuidanceDoc, load_default_guidance, parse_guidance
+from reviewer.guidance_merge import merge_guidance
 from reviewer.policy import GUIDANCE_DIR, POLICY_PATH, Policy, load_policy, policy_digest
 
 
@@ -87,6 +88,12 @@ class ReviewContext(BaseModel):
     codeowners: str | None = None
     human_requested: bool = False
     local_path: str | None = None
+    tree: Any = Field(
+        default=None,
+        exclude=True,
+        repr=False,
+        description="the tree at head for the tracer (a subagents.tracing TreeSource), lazy",
+    )
 
     @property
     def changed_lines(self) -> int:
@@ -100,12 +107,18 @@ MAX_PATCH_CHARS = 400_000
 
 
 def _guidance_at(repo: LocalRepo, ref: str) -> tuple[GuidanceDoc, ...]:
-    docs = list(load_default_guidance())
+    docs = []
     for path in repo.list_dir(ref, GUIDANCE_DIR):
         text = repo.show(ref, path) if path.endswith(".md") else None
         if text is not None:
             docs.append(parse_guidance(text, path))
-    return tuple(docs)
+    return merge_guidance(load_default_guidance(), docs)
+
+
+def _tree_source(repo: LocalRepo, head_sha: str) -> Any:
+    from subagents.tracing.source import GitTreeSource  # the tracer is optional here
+
+    return GitTreeSource(repo.root, head_sha)
 
 
 def build_local_context(path: str, base: str, head: str = "HEAD") -> ReviewContext:
@@ -171,4 +184,5 @@ def build_local_context(path: str, base: str, head: str = "HEAD") -> ReviewConte
         codeowners=repo.show(merge_base, ".github/CODEOWNERS")
         or repo.show(merge_base, "CODEOWNERS"),
         local_path=str(repo.root),
+        tree=_tree_source(repo, head_sha),
     )

@@ -61,6 +61,8 @@ class PullRequest(_Model):
     base: Branch
     labels: list[Label] = Field(default_factory=list)
     merged: bool | None = None
+    merge_commit_sha: str | None = None
+    merged_by: User | None = None
 
 
 class Change(_Model):
@@ -120,6 +122,19 @@ class Event(_Model):
 class PullRequestEvent(Event):
     pull_request: PullRequest
     changes: Changes | None = None
+    label: Label | None = None
+
+
+class Review(_Model):
+    id: int | None = None
+    state: str = ""
+    commit_id: str | None = None
+    user: User | None = None
+
+
+class PullRequestReviewEvent(Event):
+    pull_request: PullRequest
+    review: Review
 
 
 class IssueCommentEvent(Event):
@@ -135,6 +150,7 @@ EVENT_MODELS: dict[str, type[Event]] = {
     "pull_request": PullRequestEvent,
     "issue_comment": IssueCommentEvent,
     "check_run": CheckRunEvent,
+    "pull_request_review": PullRequestReviewEvent,
 }
 """``X-GitHub-Event`` -> model; any other event parses as the generic :class:`Event`."""
 

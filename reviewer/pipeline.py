@@ -15,10 +15,11 @@ from pydantic import BaseModel, Field
 from reviewer.aggregator import Coverage, Decision, Reason, aggregate
 from reviewer.audit import AuditEntry, AuditLog
 from reviewer.context import ReviewContext
+from reviewer.findings import DEFAULT_MAX_FINDINGS
 from reviewer.guidance import guidance_digest
-from reviewer.llm import ModelClient
+from reviewer.llm import ModelClient, ModelRouter
 from subagents.base import Finding, SubAgent, SubAgentReport
-from subagents.panel import default_panel, run_panel
+from subagents.panel import DEFAULT_TIMEOUT_S, default_panel, run_panel
 
 
 class Usage(BaseModel):
@@ -78,10 +79,12 @@ def audit_payload(
                 "output_tokens": r.output_tokens,
                 "cached_tokens": r.cached_tokens,
                 "cost_usd": r.cost_usd,
+                "not_fully_seen": sorted(p for p, seen in r.coverage.items() if seen != "full"),
             }
             for r in reports
         ],
         "findings": [f.fingerprint for f in decision.findings],
+        "findings_omitted": decision.findings_omitted,
         "coverage": decision.coverage.model_dump(),
         "policy_sha256": ctx.policy_sha256,
         "policy_error": ctx.policy_error,
@@ -91,19 +94,32 @@ def audit_payload(
     }
 
 
+def panel_timeout(model: ModelClient | None) -> float:
+    """Per-specialist timeout: with a model, room for a cache warm-up call, one repair
+    and a failover, each within the per-call timeout."""
+    if model is None:
+        return DEFAULT_TIMEOUT_S
+    return max(DEFAULT_TIMEOUT_S, 4 * model.router.policy.timeout_s)
+
+
 async def review(
     ctx: ReviewContext,
     *,
-    model: ModelClient | None = None,
+    model: ModelRouter | ModelClient | None = None,
     agents: list[SubAgent] | None = None,
     github_requests: int = 0,
+    max_findings: int = DEFAULT_MAX_FINDINGS,
 ) -> ReviewResult:
-    """Run the panel on ``ctx`` and decide. Recording is a separate step (``record``) so
-    the GitHub path can count the requests its publishing made."""
+    """Run the panel on ``ctx`` and decide. ``model`` is the process's router (each review
+    gets its own session, so its own budget) or a session. Recording is a separate step
+    (``record``) so the GitHub path can count the requests its publishing made."""
     started = time.perf_counter()
     panel = agents if agents is not None else default_panel()
-    reports = await run_panel(ctx, model, panel)
-    decision = aggregate(ctx, reports, expected=tuple(a.name for a in panel))
+    session = model.session() if isinstance(model, ModelRouter) else model
+    reports = await run_panel(ctx, session, panel, timeout_s=panel_timeout(session))
+    decision = aggregate(
+        ctx, reports, expected=tuple(a.name for a in panel), max_findings=max_findings
+    )
     return ReviewResult(
         verdict=decision.verdict,
         reasons=decision.reasons,

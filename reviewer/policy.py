@@ -16,7 +16,6 @@ from reviewer.errors import PolicyError
 
 POLICY_PATH = ".github/reviewer.yml"
 GUIDANCE_DIR = ".github/reviewer"
-HUMAN_LABEL = "reviewer: human"
 
 # The files that steer the reviewer itself, and the places where a mistake is costly.
 DEFAULT_SENSITIVE_PATHS: tuple[str, ...] = (
@@ -68,9 +67,12 @@ class AuthorPolicy(BaseModel):
 
 
 class RequireHuman(BaseModel):
+    """Labels and paths that always need a human. The ``reviewer: human`` label needs no
+    entry here: a person adding it is recorded as an override that lasts for the PR."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    labels: tuple[str, ...] = (HUMAN_LABEL,)
+    labels: tuple[str, ...] = ()
     paths: tuple[str, ...] = ()
 
 

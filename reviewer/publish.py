@@ -13,23 +13,17 @@ from typing import Any
 
 import structlog
 
-from reviewer.aggregator import (
-    LABEL_APPROVED,
-    LABEL_HUMAN,
-    LABEL_TOO_LARGE,
-    LABEL_WOULD_APPROVE,
-    Decision,
-)
+from reviewer.aggregator import Decision
 from reviewer.codeowners import owners_of, split_reviewers
 from reviewer.context import ReviewContext
 from reviewer.diff import parse_patch
 from reviewer.github.client import GitHubClient, GitHubError
 from reviewer.github.context import CHECK_RUN_NAME
+from reviewer.labels import LABEL_HUMAN, OUR_LABELS
 from reviewer.render import HEADLINES, render_markdown
 from subagents.base import Finding, SubAgentReport
 
 SUMMARY_MARKER = "<!-- reviewer:summary -->"
-OUR_LABELS = (LABEL_APPROVED, LABEL_WOULD_APPROVE, LABEL_HUMAN, LABEL_TOO_LARGE)
 MAX_SUMMARY = 60_000
 log = structlog.get_logger("reviewer.publish")
 
@@ -144,8 +138,8 @@ def _review(
 def _labels(client: GitHubClient, ctx: ReviewContext, decision: Decision) -> None:
     assert ctx.pr is not None
     stale = [label for label in OUR_LABELS if label in ctx.labels and label not in decision.labels]
-    # A human's own "reviewer: human" label is an override: never take it away.
-    stale = [label for label in stale if label != LABEL_HUMAN]
+    if ctx.human_requested:  # a person asked for a human: their label stays
+        stale = [label for label in stale if label != LABEL_HUMAN]
     for label in stale:
         client.remove_label(ctx.repo, ctx.pr, label)
     missing = [label for label in decision.labels if label not in ctx.labels]

@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from reviewer.errors import ConfigError
+from reviewer.llm.pricing import ModelInfo
 
 
 def default_database_url() -> str:
@@ -41,7 +42,15 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     models: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    max_cost_per_review_usd: Decimal = Decimal("0.50")
+    max_cost_per_review_usd: Decimal = Field(default=Decimal("0.50"), ge=0)
+    max_tokens_per_review: int = Field(default=1_000_000, gt=0)
+    model_prices: dict[str, ModelInfo] = Field(default_factory=dict)
+    model_timeout_seconds: float = Field(default=90.0, gt=0)
+    model_max_retries: int = Field(default=2, ge=0)
+    model_backoff_base_seconds: float = Field(default=1.0, ge=0)
+    model_max_output_tokens: int = Field(default=2048, gt=0)
+    model_cache_warmup: bool = True
+    max_findings_per_review: int = Field(default=25, ge=1)
 
     audit_token: SecretStr | None = None
     audit_signing_key: SecretStr | None = None

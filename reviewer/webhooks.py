@@ -16,7 +16,15 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from reviewer.errors import InvalidSignature, WebhookError
-from reviewer.events import CheckRunEvent, Event, IssueCommentEvent, PullRequestEvent, model_for
+from reviewer.events import (
+    CheckRunEvent,
+    Event,
+    IssueCommentEvent,
+    PullRequestEvent,
+    PullRequestReviewEvent,
+    model_for,
+)
+from reviewer.labels import LABEL_HUMAN
 from reviewer.queue.base import JobKind, JobRequest
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
@@ -30,7 +38,9 @@ REVIEW_ACTIONS = frozenset({"opened", "reopened", "synchronize", "ready_for_revi
 COMMANDS: dict[str, JobKind] = {
     "/reviewer review": JobKind.command_review,
     "/reviewer human": JobKind.command_human,
+    "/reviewer explain": JobKind.command_explain,
 }
+GATE_ACTIONS = frozenset({"submitted", "dismissed"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +138,8 @@ def route(delivery: Delivery, bot_login: str | None) -> JobRequest | Ignored:
         return _route_check_run(delivery, payload, bot_login)
     if isinstance(payload, IssueCommentEvent):
         return _route_comment(delivery, payload)
+    if isinstance(payload, PullRequestReviewEvent):
+        return _route_review(delivery, payload)
     return Ignored(f"{_name(delivery)} is not an event we act on")
 
 
@@ -137,6 +149,21 @@ def _name(delivery: Delivery) -> str:
 
 def _route_pull_request(delivery: Delivery, event: PullRequestEvent) -> JobRequest | Ignored:
     pr = event.pull_request
+    if delivery.action == "closed" and pr.merged:
+        return _route_merge(delivery, event)
+    if delivery.action == "labeled" and event.label and event.label.name == LABEL_HUMAN:
+        return JobRequest(
+            kind=JobKind.command_human,
+            installation_id=_installation(event),
+            repo=_repo(event),
+            pr=pr.number,
+            payload={
+                "event": delivery.event,
+                "action": delivery.action,
+                "via": "label",
+                "commenter": event.sender.login if event.sender else None,
+            },
+        )
     if delivery.action not in REVIEW_ACTIONS:
         return Ignored(f"{_name(delivery)} does not start a review")
     if pr.state != "open":
@@ -165,6 +192,48 @@ def _route_pull_request(delivery: Delivery, event: PullRequestEvent) -> JobReque
             "head_ref": pr.head.ref,
             "head_repo": pr.head.repo.full_name if pr.head.repo else None,
             "draft": pr.draft,
+        },
+    )
+
+
+def _route_merge(delivery: Delivery, event: PullRequestEvent) -> JobRequest:
+    """A merged PR: its outcome (and any revert it performs) goes to the audit log."""
+    pr = event.pull_request
+    return JobRequest(
+        kind=JobKind.outcome,
+        installation_id=_installation(event),
+        repo=_repo(event),
+        pr=pr.number,
+        head_sha=pr.head.sha,
+        payload={
+            "event": delivery.event,
+            "action": delivery.action,
+            "merge_commit_sha": pr.merge_commit_sha,
+            "merged_by": pr.merged_by.login if pr.merged_by else None,
+            "title": pr.title,
+            "body": (pr.body or "")[:4000],
+        },
+    )
+
+
+def _route_review(delivery: Delivery, event: PullRequestReviewEvent) -> JobRequest | Ignored:
+    """A human review can satisfy (or withdraw) the human approval the gate asked for."""
+    if delivery.action not in GATE_ACTIONS:
+        return Ignored(f"{_name(delivery)} does not change the merge gate")
+    pr = event.pull_request
+    if pr.state != "open":
+        return Ignored(f"pull request #{pr.number} is {pr.state}")
+    return JobRequest(
+        kind=JobKind.gate,
+        installation_id=_installation(event),
+        repo=_repo(event),
+        pr=pr.number,
+        head_sha=pr.head.sha,
+        payload={
+            "event": delivery.event,
+            "action": delivery.action,
+            "reviewer": event.review.user.login if event.review.user else None,
+            "state": event.review.state,
         },
     )
 

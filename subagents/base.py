@@ -88,6 +88,10 @@ class SubAgentReport(BaseModel):
     cost_usd: Decimal = Decimal("0")
     duration_ms: int = 0
     error: str | None = None
+    coverage: dict[str, Literal["full", "partial", "none"]] = Field(
+        default_factory=dict,
+        description="what the model part saw of each changed file; empty when it did not run",
+    )
 
 
 class SubAgent(Protocol):
@@ -108,10 +112,13 @@ def recommend(findings: list[Finding], status: ReportStatus) -> Recommendation:
 
 
 class DeterministicSubAgent:
-    """Base for a specialist whose model part is not wired yet or has no model.
+    """Base for a specialist: a deterministic ``check`` that always runs, then the model
+    part over the panel's shared prefix (``subagents.modelpart``).
 
-    Subclasses implement ``check``; the report carries its findings and says the
-    model part was skipped and why, so the aggregator routes the PR to a human.
+    Without a model the report is ``skipped`` with the reason, so the aggregator routes
+    the PR to a human. With one, the status is the model part's: ``ok`` only when it ran
+    and its answer validated; ``failed`` on invalid output after one repair or when every
+    provider failed; ``skipped`` when the budget ran out; ``abstained`` when it said so.
     """
 
     name: str = ""
@@ -133,17 +140,35 @@ class DeterministicSubAgent:
                 rationale="the deterministic check crashed",
                 duration_ms=int((time.perf_counter() - started) * 1000),
             )
-        reason = (
-            "no model configured"
-            if model is None
-            else "model review for this specialist is not available in this version"
-        )
-        status = ReportStatus.skipped
+        if model is None:
+            status = ReportStatus.skipped
+            reason = "no model configured"
+            return SubAgentReport(
+                subagent=self.name,
+                status=status,
+                findings=findings,
+                recommendation=recommend(findings, status),
+                rationale=f"{self.model_part} skipped: {reason}" if self.model_part else reason,
+                duration_ms=int((time.perf_counter() - started) * 1000),
+            )
+        from subagents.modelpart import run_model_part  # imports this module
+
+        part = await run_model_part(self.name, ctx, model, findings)
+        merged = findings + [f for f in part.findings if f.fingerprint not in
+                             {d.fingerprint for d in findings}]  # fmt: skip
+        label = f"{self.model_part} {part.status.value}" if self.model_part else part.status.value
         return SubAgentReport(
             subagent=self.name,
-            status=status,
-            findings=findings,
-            recommendation=recommend(findings, status),
-            rationale=f"{self.model_part} skipped: {reason}" if self.model_part else reason,
+            status=part.status,
+            findings=merged,
+            recommendation=recommend(merged, part.status),
+            rationale=f"{label}: {part.rationale}",
+            model=part.spend.model,
+            input_tokens=part.spend.usage.input_tokens,
+            output_tokens=part.spend.usage.output_tokens,
+            cached_tokens=part.spend.usage.cached_tokens,
+            cost_usd=part.spend.cost_usd,
             duration_ms=int((time.perf_counter() - started) * 1000),
+            error=part.error,
+            coverage=part.coverage,
         )

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from reviewer.context import ReviewContext
     from reviewer.llm import ModelClient
 
-DEFAULT_TIMEOUT_S = 120.0
+DEFAULT_TIMEOUT_S = 120.0  # without a model; reviewer.pipeline.panel_timeout adds model time
 PANEL_ORDER = ("description", "intent", "safety", "logic", "antipatterns", "tracing")
 
 

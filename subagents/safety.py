@@ -23,6 +23,7 @@ from subagents.base import (
     SubAgentReport,
     fingerprint,
 )
+from subagents.gitleaks import path_rules as secret_path_rules
 from subagents.secrets import find_secrets, redact
 
 __all__ = ["SafetyAgent", "redact", "scan"]
@@ -198,16 +199,17 @@ def _line_findings(file: ChangedFile) -> list[Finding]:
     test_file = is_test_path(file.path)  # secrets count everywhere; risky calls not in tests
     for index, (line, raw) in enumerate(added):
         text = raw[:MAX_LINE]
-        for hit in find_secrets(text):
+        for hit in find_secrets(text, file.path):
             body = (
-                f"Line {line} appears to contain a {hit.title}: `{hit.shown}`. Revoke and "
-                "rotate it now: it stays in the branch history even if this line is removed. "
-                "Load it from the environment or a secret manager instead."
+                f"Line {line} appears to contain a secret ({hit.title}): `{hit.shown}`. "
+                "Revoke and rotate it now: it stays in the branch history even if this line "
+                "is removed. Load it from the environment or a secret manager instead.\n\n"
+                f"_Found by {', '.join(hit.detectors)}._"
             )
-            title = f"Possible {hit.title} committed"
+            title = f"Possible secret committed (`{hit.rule_id}`)"
             out.append(
                 _finding(f"safety.secret.{hit.rule_id}", Severity.blocker, file, line,
-                         redact(text), title, body)
+                         redact(text, file.path), title, body)
             )  # fmt: skip
         if test_file or text.lstrip().startswith(("#", "//")):
             continue
@@ -256,6 +258,11 @@ def scan(ctx: ReviewContext) -> list[Finding]:
             body = f"This file needs a human reviewer because it\n{reasons}"
             ids = [rule for rule, _, _ in notes]
             findings.append(_finding(ids[0], worst, file, None, "", title, body, ids))
+        for rule in secret_path_rules(file.path):  # e.g. a committed .p12 keystore
+            body = f"{rule.description} Remove it from the change and rotate what it holds."
+            title = f"Possible secret file committed (`{rule.id}`)"
+            findings.append(_finding(f"safety.secret.{rule.id}", Severity.blocker, file, None,
+                                     "", title, body))  # fmt: skip
         findings.extend(_line_findings(file))
     return findings
 

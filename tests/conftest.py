@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 from sqlalchemy import create_engine, text
 
 from reviewer.store.db import open_database
@@ -16,6 +17,13 @@ from reviewer.store.db import open_database
 POSTGRES_URL = os.environ.get(
     "REVIEWER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
+
+
+@pytest.fixture(autouse=True)
+def _reset_logging() -> Iterator[None]:
+    """A CLI command run in-process reconfigures structlog; give every test the defaults."""
+    yield
+    structlog.reset_defaults()
 
 
 @pytest.fixture
@@ -60,8 +68,10 @@ def postgres_server_url() -> Iterator[str]:
 def postgres_url(postgres_server_url: str) -> Iterator[str]:
     """A fresh, migrated database per test (dropped afterwards)."""
     base, _ = postgres_server_url.rsplit("/", 1)
-    admin = create_engine(postgres_server_url.replace("postgresql://", "postgresql+psycopg://", 1),
-                          isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        postgres_server_url.replace("postgresql://", "postgresql+psycopg://", 1),
+        isolation_level="AUTOCOMMIT",
+    )
     name = f"reviewer_t_{uuid.uuid4().hex[:12]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -182,6 +192,18 @@ def github_settings(github_env):
     return Settings(**{k.removeprefix("REVIEWER_").lower(): v for k, v in github_env.items()})
 
 
+@pytest.fixture
+def runtime(github_settings):
+    """Database, queue, audit log and every GitHub job handler, in-process."""
+    from reviewer.queue import JobKind
+    from reviewer.runtime import build_runtime, github_handlers
+
+    runtime = build_runtime(github_settings)
+    runtime.handlers.update(github_handlers(runtime))
+    assert set(runtime.handlers) == set(JobKind)
+    return runtime
+
+
 def pr_payload(action: str, pull, *, repo: str = REPO, sender: str | None = None) -> dict:
     """A real ``pull_request`` fixture payload pointed at a PR of the fake."""
     import json
@@ -215,3 +237,56 @@ def signed(payload: dict, event: str = "pull_request", delivery: str | None = No
         "X-Hub-Signature-256": sign(WEBHOOK_SECRET.encode(), body),
         "Content-Type": "application/json",
     }
+
+
+# -- Model providers: scripted fakes on loopback, and a tripwire for the real ones -------
+
+
+@pytest.fixture(scope="session")
+def real_provider_tripwire():
+    from tests.fakes import running
+    from tests.fakes.models import Tripwire
+
+    wire = Tripwire()
+    with running(wire) as origin:
+        wire.origin = origin
+        yield wire
+
+
+@pytest.fixture(autouse=True)
+def no_real_model_calls(real_provider_tripwire, monkeypatch):
+    """No test may reach a real provider: keys are cleared, the SDKs' default hosts point
+    at a tripwire, and a test that reached it fails, naming the call."""
+    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "OPENAI_API_KEY",
+                 "REVIEWER_ANTHROPIC_API_KEY", "REVIEWER_OPENAI_API_KEY", "REVIEWER_MODELS",
+                 "REVIEWER_ANTHROPIC_BASE_URL", "REVIEWER_OPENAI_BASE_URL"):  # fmt: skip
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", real_provider_tripwire.origin + "/real-anthropic")
+    monkeypatch.setenv("OPENAI_BASE_URL", real_provider_tripwire.origin + "/real-openai/v1")
+    seen = len(real_provider_tripwire.hits)
+    yield
+    hits = real_provider_tripwire.hits[seen:]
+    assert not hits, f"a test tried to reach a real model provider: {hits}"
+
+
+@pytest.fixture(scope="session")
+def model_slots():
+    from tests.fakes import SwappableApp, running
+
+    anthropic_slot, openai_slot = SwappableApp(), SwappableApp()
+    with running(anthropic_slot) as anthropic_url, running(openai_slot) as openai_url:
+        yield (anthropic_slot, anthropic_url), (openai_slot, openai_url + "/v1")
+
+
+@pytest.fixture
+def fake_models(model_slots):
+    """Fresh scripted fake Anthropic and OpenAI servers; ``.settings()`` points at them."""
+    from tests.fakes.anthropic import FakeAnthropic
+    from tests.fakes.models import FakeModels, ScriptedModel
+    from tests.fakes.openai import FakeOpenAI
+
+    (a_slot, a_url), (o_slot, o_url) = model_slots
+    fakes = FakeModels(ScriptedModel(), ScriptedModel(), a_url, o_url)
+    a_slot.app, o_slot.app = FakeAnthropic(fakes.anthropic), FakeOpenAI(fakes.openai)
+    yield fakes
+    a_slot.app = o_slot.app = None

@@ -15,8 +15,14 @@ NAMES = ("description", "intent", "safety", "logic", "antipatterns", "tracing")
 
 def ctx(**overrides) -> ReviewContext:
     base = dict(
-        source="github", repo="o/r", pr=1, title="Fix parser", body="b",
-        author=Author(login="ada", association="MEMBER"), base_ref="main", base_sha="0" * 40,
+        source="github",
+        repo="o/r",
+        pr=1,
+        title="Fix parser",
+        body="b",
+        author=Author(login="ada", association="MEMBER"),
+        base_ref="main",
+        base_sha="0" * 40,
         head_sha="1" * 40,
         files=(ChangedFile(path="src/app.py", status="modified", additions=1, patch=PATCH),),
         policy=Policy(auto_approve=True),
@@ -26,15 +32,23 @@ def ctx(**overrides) -> ReviewContext:
 
 
 def ok_reports(*extra: Finding) -> list[SubAgentReport]:
-    reports = [SubAgentReport(subagent=n, status=ReportStatus.ok, recommendation="approve")
-               for n in NAMES]
+    reports = [
+        SubAgentReport(subagent=n, status=ReportStatus.ok, recommendation="approve") for n in NAMES
+    ]
     reports[0] = reports[0].model_copy(update={"findings": list(extra)})
     return reports
 
 
 def finding(severity: Severity) -> Finding:
-    return Finding(fingerprint="f", subagent="description", severity=severity, title="t",
-                   body="b", path="src/app.py", start_line=2)
+    return Finding(
+        fingerprint="f",
+        subagent="description",
+        severity=severity,
+        title="t",
+        body="b",
+        path="src/app.py",
+        start_line=2,
+    )
 
 
 def codes(decision) -> list[str]:
@@ -61,20 +75,55 @@ def test_default_policy_is_shadow_mode_and_action_required():
     [
         ({"policy_error": "bad yaml"}, "policy.invalid"),
         ({"human_requested": True}, "override.human"),
-        ({"labels": ("reviewer: human",)}, "override.human"),
-        ({"policy": Policy(auto_approve=True, limits=Limits(max_changed_lines=1)),
-          "files": (ChangedFile(path="a.py", status="modified", additions=2, patch=PATCH),)},
-         "size.lines"),
-        ({"files": (ChangedFile(path="logo.png", status="added", binary=True),)},
-         "coverage.partial"),
-        ({"files": (ChangedFile(path=".github/workflows/ci.yml", status="modified",
-                                additions=1, patch=PATCH),)}, "path.sensitive"),
-        ({"files": (ChangedFile(path=".github/reviewer.yml", status="modified", additions=1,
-                                patch=PATCH),)}, "policy.self_edit"),
-        ({"policy": Policy(auto_approve=True, require_human_for=RequireHuman(paths=("src/**",)))},
-         "path.sensitive"),
-        ({"author": Author(login="new", association="FIRST_TIME_CONTRIBUTOR")},
-         "author.untrusted"),
+        (
+            {
+                "labels": ("needs-security",),
+                "policy": Policy(
+                    auto_approve=True, require_human_for=RequireHuman(labels=("needs-security",))
+                ),
+            },
+            "override.human",
+        ),
+        (
+            {
+                "policy": Policy(auto_approve=True, limits=Limits(max_changed_lines=1)),
+                "files": (ChangedFile(path="a.py", status="modified", additions=2, patch=PATCH),),
+            },
+            "size.lines",
+        ),
+        (
+            {"files": (ChangedFile(path="logo.png", status="added", binary=True),)},
+            "coverage.partial",
+        ),
+        (
+            {
+                "files": (
+                    ChangedFile(
+                        path=".github/workflows/ci.yml", status="modified", additions=1, patch=PATCH
+                    ),
+                )
+            },
+            "path.sensitive",
+        ),
+        (
+            {
+                "files": (
+                    ChangedFile(
+                        path=".github/reviewer.yml", status="modified", additions=1, patch=PATCH
+                    ),
+                )
+            },
+            "policy.self_edit",
+        ),
+        (
+            {
+                "policy": Policy(
+                    auto_approve=True, require_human_for=RequireHuman(paths=("src/**",))
+                )
+            },
+            "path.sensitive",
+        ),
+        ({"author": Author(login="new", association="FIRST_TIME_CONTRIBUTOR")}, "author.untrusted"),
         ({"author": Author(login="dependabot[bot]", type="Bot")}, "author.untrusted"),
         ({"fork": True}, "author.untrusted"),
     ],
@@ -88,16 +137,20 @@ def test_each_gate_sends_to_human(overrides, code):
 
 
 def test_too_large_asks_to_split_and_labels():
-    many = tuple(ChangedFile(path=f"{d}/f{i}.py", status="modified", additions=1, patch=PATCH)
-                 for d in ("a", "b", "c", "d") for i in range(6))
+    many = tuple(
+        ChangedFile(path=f"{d}/f{i}.py", status="modified", additions=1, patch=PATCH)
+        for d in ("a", "b", "c", "d")
+        for i in range(6)
+    )
     decision = aggregate(ctx(files=many), ok_reports(), NAMES)
     assert {"size.files", "size.areas"} <= set(codes(decision))
     assert "reviewer: too-large" in decision.labels
     assert "split" in decision.reasons[0].message
 
 
-@pytest.mark.parametrize("status", [ReportStatus.failed, ReportStatus.skipped,
-                                    ReportStatus.abstained])
+@pytest.mark.parametrize(
+    "status", [ReportStatus.failed, ReportStatus.skipped, ReportStatus.abstained]
+)
 def test_incomplete_reports_never_approve(status):
     reports = ok_reports()
     reports[3] = SubAgentReport(subagent="logic", status=status, recommendation="approve")

@@ -13,20 +13,29 @@ from reviewer.store.db import open_database
 
 def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("REVIEWER_")}
-    return subprocess.run([sys.executable, "-m", "reviewer.cli.main", *args],
-                          capture_output=True, text=True, env={**clean, **env}, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "reviewer.cli.main", *args],
+        capture_output=True,
+        text=True,
+        env={**clean, **env},
+        timeout=60,
+    )
 
 
 def test_malformed_setting_is_named_in_one_line(sqlite_url):
-    proc = cli("jobs", "list", env={"REVIEWER_DATABASE_URL": sqlite_url,
-                                    "REVIEWER_JOB_MAX_ATTEMPTS": "many"})
+    proc = cli(
+        "jobs",
+        "list",
+        env={"REVIEWER_DATABASE_URL": sqlite_url, "REVIEWER_JOB_MAX_ATTEMPTS": "many"},
+    )
     assert proc.returncode == 2
     assert "REVIEWER_JOB_MAX_ATTEMPTS" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_bad_models_setting_is_named(sqlite_url):
-    proc = cli("jobs", "list", env={"REVIEWER_DATABASE_URL": sqlite_url,
-                                    "REVIEWER_MODELS": "gpt-5"})
+    proc = cli(
+        "jobs", "list", env={"REVIEWER_DATABASE_URL": sqlite_url, "REVIEWER_MODELS": "gpt-5"}
+    )
     assert proc.returncode == 2 and "REVIEWER_MODELS" in proc.stderr
 
 
@@ -39,8 +48,9 @@ def test_serve_refuses_to_start_without_a_webhook_secret(sqlite_url):
 
 def test_jobs_list_and_retry_a_dead_letter(sqlite_url):
     queue = SqliteJobQueue(open_database(sqlite_url), max_attempts=1)
-    job = queue.enqueue(JobRequest(kind=JobKind.review, repo="o/r", pr=3, head_sha="c" * 40),
-                        "d-1").job_id
+    job = queue.enqueue(
+        JobRequest(kind=JobKind.review, repo="o/r", pr=3, head_sha="c" * 40), "d-1"
+    ).job_id
     queue.claim("w")
     assert queue.fail(job, "w", "GitHub said 404") is JobState.dead
     env = {"REVIEWER_DATABASE_URL": sqlite_url}

@@ -52,7 +52,9 @@ def server(github_env, tmp_path):
     env = {**os.environ, **github_env}
     proc = subprocess.Popen(
         [sys.executable, "-m", "reviewer.cli.main", "serve", "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -88,8 +90,14 @@ def completed_check(fake, sha: str):
 
 def test_opened_pr_is_reviewed_and_published(fake_github, server, sqlite_url):
     pull = fake_github.add_pull_from_contents(
-        REPO, 1, old=OLD, new=NEW, title="Tolerate missing files in load", body=BODY,
-        author="alice", author_association="MEMBER",
+        REPO,
+        1,
+        old=OLD,
+        new=NEW,
+        title="Tolerate missing files in load",
+        body=BODY,
+        author="alice",
+        author_association="MEMBER",
     )
     body, headers = signed(pr_payload("opened", pull))
     answer = httpx.post(server + "/webhook", content=body, headers=headers)
@@ -127,6 +135,7 @@ def test_opened_pr_is_reviewed_and_published(fake_github, server, sqlite_url):
         ("GET", "/repos/acme/app/contents/CODEOWNERS"),
         ("GET", f"/repos/acme/app/commits/{pull.head_sha}/check-runs"),
         ("GET", f"/repos/acme/app/commits/{pull.head_sha}/status"),
+        ("GET", f"/repos/acme/app/git/trees/{pull.head_sha}"),  # the tracer's file list
         ("POST", "/repos/acme/app/pulls/1/reviews"),
         ("POST", "/repos/acme/app/issues/1/labels"),
         ("GET", "/repos/acme/app/issues/1/comments"),
@@ -137,8 +146,9 @@ def test_opened_pr_is_reviewed_and_published(fake_github, server, sqlite_url):
 
 
 def test_duplicate_delivery_reviews_once(fake_github, server):
-    pull = fake_github.add_pull_from_contents(REPO, 2, old=OLD, new=NEW, body=BODY,
-                                              author="alice", author_association="MEMBER")
+    pull = fake_github.add_pull_from_contents(
+        REPO, 2, old=OLD, new=NEW, body=BODY, author="alice", author_association="MEMBER"
+    )
     body, headers = signed(pr_payload("opened", pull), delivery="same-delivery")
     assert httpx.post(server + "/webhook", content=body, headers=headers).status_code == 202
     assert httpx.post(server + "/webhook", content=body, headers=headers).status_code == 200
@@ -149,8 +159,9 @@ def test_duplicate_delivery_reviews_once(fake_github, server):
 
 
 def test_summary_comment_is_edited_in_place_on_a_new_push(fake_github, server):
-    pull = fake_github.add_pull_from_contents(REPO, 3, old=OLD, new=NEW, body=BODY,
-                                              author="alice", author_association="MEMBER")
+    pull = fake_github.add_pull_from_contents(
+        REPO, 3, old=OLD, new=NEW, body=BODY, author="alice", author_association="MEMBER"
+    )
     body, headers = signed(pr_payload("opened", pull))
     httpx.post(server + "/webhook", content=body, headers=headers)
     wait_for(lambda: completed_check(fake_github, pull.head_sha), what="first check")

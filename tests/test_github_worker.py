@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import threading
 
-import pytest
-
 from reviewer.aggregator import Coverage, Decision
 from reviewer.github.auth import AppCredentials, InstallationTokens
 from reviewer.github.client import GitHubClient
@@ -19,14 +17,6 @@ from tests.conftest import INSTALLATION_ID, REPO
 from tests.test_github_e2e import BODY, NEW, OLD, wait_for
 
 
-@pytest.fixture
-def runtime(github_settings):
-    runtime = build_runtime(github_settings)
-    runtime.handlers.update(github_handlers(runtime))
-    assert set(runtime.handlers) == set(JobKind)
-    return runtime
-
-
 def make_pull(fake, number: int, **kwargs):
     kwargs.setdefault("author", "alice")
     kwargs.setdefault("author_association", "MEMBER")
@@ -34,9 +24,14 @@ def make_pull(fake, number: int, **kwargs):
 
 
 def enqueue(runtime, pull, kind=JobKind.review, payload=None):
-    request = JobRequest(kind=kind, installation_id=INSTALLATION_ID, repo=REPO,
-                         pr=pull.number, head_sha="" if kind != JobKind.review else pull.head_sha,
-                         payload=payload or {})
+    request = JobRequest(
+        kind=kind,
+        installation_id=INSTALLATION_ID,
+        repo=REPO,
+        pr=pull.number,
+        head_sha="" if kind.value.startswith("command") else pull.head_sha,
+        payload=payload or {},
+    )
     return runtime.queue.enqueue(request, None).job_id
 
 
@@ -145,8 +140,10 @@ def test_human_command_from_writer_records_override(fake_github, runtime):
     assert conclusions(fake_github, pull.head_sha) == ["action_required"]
     summary = fake_github.issue_comments(REPO, 7)[0]["body"]
     assert "override.human" in summary
-    entry = list(runtime.audit.entries(pr=7))[0]
-    assert "override.human" in [r["code"] for r in entry.payload["reasons"]]
+    [override] = runtime.audit.entries(pr=7, kind="override")
+    assert override.payload == {"action": "human_requested", "by": "bob", "via": "comment"}
+    [decision] = runtime.audit.entries(pr=7, kind="decision")
+    assert "override.human" in [r["code"] for r in decision.payload["reasons"]]
 
 
 def test_draft_is_not_reviewed_until_ready(fake_github, runtime):
@@ -166,16 +163,35 @@ def test_approval_publishes_success_approve_review_and_off_diff_findings_in_summ
 ):
     pull = make_pull(fake_github, 10, labels=["reviewer: would-approve"])
     client = _client(fake_github, app_keys)
-    ctx = build_github_context(client, REPO, 10, client.pull(REPO, 10),
-                               installation_id=INSTALLATION_ID)
-    on_diff = Finding(fingerprint="a" * 16, subagent="logic", severity=Severity.minor,
-                      path="app/service.py", start_line=5, end_line=6, title="Narrow except",
-                      body="Catch OSError.", rule_ids=["py.bare-except"])
-    off_diff = on_diff.model_copy(update={"fingerprint": "b" * 16, "start_line": 40,
-                                          "end_line": 40, "title": "Docstring missing"})
-    decision = Decision(verdict="approve", findings=[on_diff, off_diff],
-                        check_conclusion="success", labels=["reviewer: approved"],
-                        coverage=Coverage(reviewed=2, changed=2))
+    ctx = build_github_context(
+        client, REPO, 10, client.pull(REPO, 10), installation_id=INSTALLATION_ID
+    )
+    on_diff = Finding(
+        fingerprint="a" * 16,
+        subagent="logic",
+        severity=Severity.minor,
+        path="app/service.py",
+        start_line=5,
+        end_line=6,
+        title="Narrow except",
+        body="Catch OSError.",
+        rule_ids=["py.bare-except"],
+    )
+    off_diff = on_diff.model_copy(
+        update={
+            "fingerprint": "b" * 16,
+            "start_line": 40,
+            "end_line": 40,
+            "title": "Docstring missing",
+        }
+    )
+    decision = Decision(
+        verdict="approve",
+        findings=[on_diff, off_diff],
+        check_conclusion="success",
+        labels=["reviewer: approved"],
+        coverage=Coverage(reviewed=2, changed=2),
+    )
     run_id = start_check(client, REPO, pull.head_sha)
     publish(client, ctx, decision, [], run_id, fake_github.bot_login)
     [review] = fake_github.reviews(REPO, 10)

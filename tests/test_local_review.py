@@ -15,8 +15,19 @@ from tests.conftest import GitRepo
 AWS_KEY = "AKIA" + "Z7QX3KDN5LPR2WMT"
 CONTRACT_KEYS = {"verdict", "reasons", "reports", "findings", "coverage", "usage"}
 REPORT_KEYS = {
-    "subagent", "status", "findings", "recommendation", "rationale", "model", "input_tokens",
-    "output_tokens", "cached_tokens", "cost_usd", "duration_ms", "error",
+    "subagent",
+    "status",
+    "findings",
+    "recommendation",
+    "rationale",
+    "model",
+    "input_tokens",
+    "output_tokens",
+    "cached_tokens",
+    "cost_usd",
+    "duration_ms",
+    "error",
+    "coverage",
 }
 
 
@@ -25,14 +36,19 @@ def run_cli(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
     env.pop("REVIEWER_MODELS", None)
     return subprocess.run(
         [sys.executable, "-m", "reviewer.cli.main", *args],
-        capture_output=True, text=True, env=env, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
 
 
 @pytest.fixture
 def risky_repo(git_repo: GitRepo) -> GitRepo:
-    git_repo.commit("Initial import", {"app/settings.py": "DEBUG = False\n",
-                                       ".github/workflows/ci.yml": "on: push\n"})
+    git_repo.commit(
+        "Initial import",
+        {"app/settings.py": "DEBUG = False\n", ".github/workflows/ci.yml": "on: push\n"},
+    )
     git_repo.commit(
         "Add S3 upload\n\nUploads reports to S3 so that finance can read them.\n",
         {
@@ -44,8 +60,16 @@ def risky_repo(git_repo: GitRepo) -> GitRepo:
 
 
 def test_json_review_of_committed_aws_key_and_workflow_change(risky_repo, tmp_path):
-    proc = run_cli("review", "--repo", str(risky_repo.path), "--base", "HEAD~1",
-                   "--format", "json", db=tmp_path / "r.db")
+    proc = run_cli(
+        "review",
+        "--repo",
+        str(risky_repo.path),
+        "--base",
+        "HEAD~1",
+        "--format",
+        "json",
+        db=tmp_path / "r.db",
+    )
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert set(result) == CONTRACT_KEYS
@@ -53,23 +77,36 @@ def test_json_review_of_committed_aws_key_and_workflow_change(risky_repo, tmp_pa
     codes = {r["code"] for r in result["reasons"]}
     assert {"path.sensitive", "finding.blocker", "model.skipped"} <= codes
     assert [r["subagent"] for r in result["reports"]] == [
-        "description", "intent", "safety", "logic", "antipatterns", "tracing"]
+        "description",
+        "intent",
+        "safety",
+        "logic",
+        "antipatterns",
+        "tracing",
+    ]
     assert all(set(r) == REPORT_KEYS for r in result["reports"])
     secret = [f for f in result["findings"] if f["severity"] == "blocker"]
     assert secret and secret[0]["path"] == "app/settings.py" and secret[0]["start_line"] == 2
     assert AWS_KEY not in proc.stdout, "the secret itself must never be printed"
     assert result["coverage"] == {"reviewed": 2, "changed": 2}
-    assert set(result["usage"]) == {"input_tokens", "output_tokens", "cached_tokens",
-                                    "cost_usd", "github_requests", "duration_ms"}
-    audit = run_cli("audit", "log", db=tmp_path / "r.db")
+    assert set(result["usage"]) == {
+        "input_tokens",
+        "output_tokens",
+        "cached_tokens",
+        "cost_usd",
+        "github_requests",
+        "duration_ms",
+    }
+    audit = run_cli("audit", "query", db=tmp_path / "r.db")
     entries = [json.loads(line) for line in audit.stdout.splitlines()]
     assert len(entries) == 1 and entries[0]["payload"]["verdict"] == "human"
     assert run_cli("audit", "verify", db=tmp_path / "r.db").returncode == 0
 
 
 def test_markdown_review_is_readable(risky_repo, tmp_path):
-    proc = run_cli("review", "--repo", str(risky_repo.path), "--base", "HEAD~1",
-                   db=tmp_path / "r.db")
+    proc = run_cli(
+        "review", "--repo", str(risky_repo.path), "--base", "HEAD~1", db=tmp_path / "r.db"
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("## A human review is needed")
     assert "`path.sensitive`" in proc.stdout and "| safety |" in proc.stdout
@@ -77,10 +114,20 @@ def test_markdown_review_is_readable(risky_repo, tmp_path):
 
 def test_no_model_never_approves_even_a_clean_change(git_repo, tmp_path):
     git_repo.commit("Initial", {"README.md": "hello\n"})
-    git_repo.commit("Fix typo in README\n\nFixes #12. Tested by reading it.", {
-        "README.md": "hello world\n"})
-    proc = run_cli("review", "--repo", str(git_repo.path), "--base", "HEAD~1",
-                   "--format", "json", "--no-audit", db=tmp_path / "r.db")
+    git_repo.commit(
+        "Fix typo in README\n\nFixes #12. Tested by reading it.", {"README.md": "hello world\n"}
+    )
+    proc = run_cli(
+        "review",
+        "--repo",
+        str(git_repo.path),
+        "--base",
+        "HEAD~1",
+        "--format",
+        "json",
+        "--no-audit",
+        db=tmp_path / "r.db",
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["verdict"] == "human"
 
@@ -112,11 +159,24 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, setup, base, message):
 
 def test_policy_and_guidance_come_from_the_base_not_the_head(git_repo, tmp_path):
     git_repo.commit("Initial", {"src/a.py": "x = 1\n"})
-    git_repo.commit("Loosen policy", {
-        ".github/reviewer.yml": "version: 1\nauto_approve: true\nsensitive_paths: []\n",
-        "src/a.py": "x = 2\n"})
-    proc = run_cli("review", "--repo", str(git_repo.path), "--base", "HEAD~1",
-                   "--format", "json", "--no-audit", db=tmp_path / "r.db")
+    git_repo.commit(
+        "Loosen policy",
+        {
+            ".github/reviewer.yml": "version: 1\nauto_approve: true\nsensitive_paths: []\n",
+            "src/a.py": "x = 2\n",
+        },
+    )
+    proc = run_cli(
+        "review",
+        "--repo",
+        str(git_repo.path),
+        "--base",
+        "HEAD~1",
+        "--format",
+        "json",
+        "--no-audit",
+        db=tmp_path / "r.db",
+    )
     result = json.loads(proc.stdout)
     codes = {r["code"] for r in result["reasons"]}
     assert "policy.self_edit" in codes and result["verdict"] == "human"
@@ -125,8 +185,17 @@ def test_policy_and_guidance_come_from_the_base_not_the_head(git_repo, tmp_path)
 def test_invalid_policy_on_base_sends_to_human_with_the_error(git_repo, tmp_path):
     git_repo.commit("Initial", {".github/reviewer.yml": "version: 1\nlimits: {max_flies: 3}\n"})
     git_repo.commit("Change", {"src/a.py": "x = 2\n"})
-    proc = run_cli("review", "--repo", str(git_repo.path), "--base", "HEAD~1",
-                   "--format", "json", "--no-audit", db=tmp_path / "r.db")
+    proc = run_cli(
+        "review",
+        "--repo",
+        str(git_repo.path),
+        "--base",
+        "HEAD~1",
+        "--format",
+        "json",
+        "--no-audit",
+        db=tmp_path / "r.db",
+    )
     reasons = json.loads(proc.stdout)["reasons"]
     invalid = [r for r in reasons if r["code"] == "policy.invalid"]
     assert invalid and "max_flies" in invalid[0]["message"]

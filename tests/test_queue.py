@@ -11,8 +11,9 @@ from reviewer.queue.sqlite import QueueError, SqliteJobQueue
 
 
 def req(sha: str, pr: int = 1, kind: JobKind = JobKind.review) -> JobRequest:
-    return JobRequest(kind=kind, installation_id=7, repo="o/r", pr=pr, head_sha=sha,
-                      payload={"action": "opened"})
+    return JobRequest(
+        kind=kind, installation_id=7, repo="o/r", pr=pr, head_sha=sha, payload={"action": "opened"}
+    )
 
 
 @pytest.fixture

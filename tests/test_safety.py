@@ -14,7 +14,7 @@ from reviewer.context import Author, ChangedFile, ReviewContext
 from reviewer.policy import Policy
 from subagents.base import Finding, Severity
 from subagents.safety import SafetyAgent, redact, scan
-from subagents.secrets import find_secrets, mask
+from subagents.secrets import mask
 
 
 def added(path: str, *lines: str, start: int = 1) -> ChangedFile:
@@ -42,36 +42,20 @@ def rules(findings: list[Finding]) -> dict[str, Finding]:
     return {rule: f for f in findings for rule in f.rule_ids}
 
 
-AWS_ID = "AKIA" + "IOSFODNN7EXAMPLE"
-AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"  # AWS documentation example
+AWS_ID = "AKIA" + "Z7QX3KDN5LPR2WMT"
 GH_CLASSIC = "ghp_" + "16C7e42F292c6912E7710c838347Ae178B4a"
-GH_OAUTH = "gho_" + "9xZ2mQ7vB3nL8kP4wR6tY1uI5oA0sD2fG3hJ"
-GH_PAT = (
-    "github_pat_"
-    + "11ABCDEFG0"
-    + "a1B2c3D4e5F6g7H8i9J0_"
-    + "k1L2m3N4o5P6q7R8s9T0u1V2w3X4y5Z6a7B8c9D0e1F2g3H4i5J6k7L"
-)
-SLACK = "xoxb-" + "2345678901-2345678901234-AbCdEfGhIjKlMnOpQrStUvWx"
-STRIPE = "sk_live_" + "51H8xYzAbCdEfGhIjKlMnOpQr"
-GOOGLE = "AIza" + "SyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY"
 PEM_HEAD = "-----BEGIN RSA " + "PRIVATE KEY-----"
 PEM_BODY = "MIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi4xq2Vb8nP0w1ZlHf"
 PASSWORD = "Xk9#mQ2" + "$vL7pW4zR"
 
-# (rule id, added line, the secret that must never be repeated)
+# (rule id, added line, the secret that must never be repeated); formats are covered
+# provider by provider in test_secrets.py, this is about the findings built from them
 SECRETS = [
-    ("aws-access-key-id", f"AWS_ACCESS_KEY_ID = '{AWS_ID}'", AWS_ID),
-    ("aws-secret-access-key", f'aws_secret_access_key = "{AWS_SECRET}"', AWS_SECRET),
-    ("private-key", PEM_HEAD, PEM_HEAD),
-    ("github-token", f"token: {GH_CLASSIC}", GH_CLASSIC),
-    ("github-token", f"export GH={GH_OAUTH}", GH_OAUTH),
-    ("github-fine-grained-token", f"GITHUB_TOKEN={GH_PAT}", GH_PAT),
-    ("slack-token", f'slack = Client("{SLACK}")', SLACK),
-    ("stripe-live-key", f"stripe.api_key = '{STRIPE}'", STRIPE),
-    ("google-api-key", f"const key = '{GOOGLE}';", GOOGLE),
-    ("generic-secret", f'DB_PASSWORD = "{PASSWORD}"', PASSWORD),
-    ("generic-secret", f'  "api_key": "{PASSWORD}",', PASSWORD),
+    ("aws-access-token", f"AWS_ACCESS_KEY_ID = '{AWS_ID}'", AWS_ID),
+    ("github-pat", f"token: {GH_CLASSIC}", GH_CLASSIC),
+    ("ds-private-key", PEM_HEAD, PEM_HEAD),
+    ("ds-keyword", f'DB_PASSWORD = "{PASSWORD}"', PASSWORD),
+    ("ds-keyword", f'  "api_key": "{PASSWORD}",', PASSWORD),
 ]
 
 
@@ -84,7 +68,7 @@ def test_secret_is_a_blocker_that_never_repeats_the_secret(
     assert finding.severity is Severity.blocker
     assert (finding.path, finding.start_line) == ("app/settings.py", 2)
     assert "rotate" in finding.body
-    if rule != "private-key":  # a PEM header is public; its body is the secret
+    if "private-key" not in rule:  # a PEM header is public; its body is the secret
         for text in (finding.title, finding.body, finding.evidence or "", finding.fingerprint):
             assert secret not in text
         assert secret not in redact(line)
@@ -93,10 +77,17 @@ def test_secret_is_a_blocker_that_never_repeats_the_secret(
 
 def test_aws_key_is_shown_in_the_documented_masked_form() -> None:
     finding = rules(scan(make_ctx(added("a.py", f"KEY = '{AWS_ID}'"))))[
-        "safety.secret.aws-access-key-id"
+        "safety.secret.aws-access-token"
     ]
-    assert "AKIA************MPLE" in finding.body
-    assert mask(AWS_ID, keep=4) == "AKIA************MPLE"
+    assert "AKIA************2WMT" in finding.body
+    assert "gitleaks:aws-access-token" in finding.body  # which detectors agreed
+    assert mask(AWS_ID, keep=4) == "AKIA************2WMT"
+
+
+def test_committed_keystore_is_a_blocker_by_path() -> None:
+    keystore = ChangedFile(path="deploy/signing.p12", status="added", patch=None)
+    finding = rules(scan(make_ctx(keystore)))["safety.secret.pkcs12-file"]
+    assert finding.severity is Severity.blocker and finding.start_line is None
 
 
 def test_redact_masks_a_whole_private_key_block_and_keeps_the_rest() -> None:
@@ -115,34 +106,6 @@ def test_redact_masks_every_secret_in_a_diff_and_leaves_code_alone() -> None:
             assert secret not in out
     assert out.endswith("retries = 3\n")
     assert redact(out) == out
-
-
-@pytest.mark.parametrize(
-    "line",
-    [
-        'password = "changeme"',
-        'PASSWORD = "<your-password>"',
-        'api_key = "${API_KEY}"',
-        'token = "{{ secrets.TOKEN }}"',
-        'secret = "xxxxxxxxxxxxxxxx"',
-        'password = "********"',
-        'api_key = "your-api-key-here"',
-        'TOKEN_URL = "https://auth.example.com/oauth/token"',
-        'token_type = "Bearer"',
-        'password_field = "password_input"',
-        "password = os.environ['DB_PASSWORD']",
-        'secret_name = "prod/db/credentials"',
-        'api_key = "aaaaaaaaaaaaaaaaaaaa"',
-        "AKIA1234",
-        "xoxb-short",
-        "sk_test_" + "51H8xYzAbCdEfGhIjKlMnOpQr",
-        "ghp_tooShort123",
-        "# BEGIN PRIVATE KEY handling below",
-    ],
-)
-def test_placeholders_and_near_misses_do_not_fire(line: str) -> None:
-    assert find_secrets(line) == []
-    assert redact(line) == line
 
 
 def test_sensitive_paths_from_policy_are_major() -> None:
@@ -266,5 +229,5 @@ def test_agent_report_summarises_rules_and_skips_model_part() -> None:
     ctx = make_ctx(added("app/settings.py", f"KEY = '{AWS_ID}'"))
     report = asyncio.run(SafetyAgent().run(ctx, None))
     assert report.recommendation == "human" and report.status.value == "skipped"
-    assert "safety.secret.aws-access-key-id x1" in report.rationale
+    assert "safety.secret.aws-access-token x1" in report.rationale
     assert AWS_ID not in report.model_dump_json()

@@ -486,6 +486,47 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
         ["eval(code)", "const f = new Function('a', body)"],
         ["obj.eval(x)", "evaluate(x)"],
     ),
+    "ts.explicit-any": (
+        ["function f(body: any) {", "const x = y as any;", "let xs: Array<any> = []"],
+        ["const anyValue = 1", "// any reason", "type T = Company"],
+    ),
+    "sql.select-star": (
+        ["SELECT * FROM users WHERE id = $1;", 'q = "select distinct * from orders"'],
+        ["SELECT id, email FROM users", "SELECT count(*) FROM t", "SELECT * FROM (VALUES (1))"],
+    ),
+    "sql.add-not-null-column": (
+        [
+            "ALTER TABLE orders ADD COLUMN currency text NOT NULL;",
+            "op.add_column('orders', sa.Column('currency', sa.Text(), nullable=False))",
+        ],
+        [
+            "ALTER TABLE orders ADD COLUMN currency text;",
+            "ALTER TABLE orders ADD COLUMN n int NOT NULL DEFAULT 0;",
+            "op.add_column('o', sa.Column('n', sa.Integer(), nullable=False, server_default='0'))",
+        ],
+    ),
+    "sql.index-without-concurrently": (
+        [
+            "CREATE INDEX orders_customer_idx ON orders (customer_id);",
+            "create unique index i on t(a)",
+        ],
+        ["CREATE INDEX CONCURRENTLY orders_customer_idx ON orders (customer_id);"],
+    ),
+    "ci.unpinned-action": (
+        ["      - uses: some-org/deploy-action@v3", "  uses: 'actions/setup-node@main'"],
+        [
+            "      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2",
+            "      - uses: ./.github/actions/build",
+            "      - uses: docker://alpine:3.20",
+        ],
+    ),
+    "ci.curl-pipe-shell": (
+        [
+            "curl -fsSL https://example.com/install.sh | sh",
+            "RUN wget -qO- https://x.io/i | sudo bash",
+        ],
+        ["curl -fsSLo install.sh https://example.com/install.sh", "curl -s https://x.io | jq ."],
+    ),
     "gen.todo-left": (
         ["# TODO: handle retries", "// FIXME later", "  /* HACK */", "-- TODO drop column"],
         ["todo_items = []", "TODO_LIMIT = 3", "The TODO app"],
@@ -514,11 +555,15 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
 
 def test_every_default_guidance_file_parses_with_prose() -> None:
     docs = load_default_guidance()
-    assert {d.id for d in docs} >= {"security", "python", "general"}
     ids = [r.id for d in docs for r in d.rules]
     assert len(ids) == len(set(ids)) >= 15
+    areas = {rule_id.split(".")[0] for rule_id in ids}
+    assert areas >= {"py", "js", "ts", "sql", "ci", "gen", "sec"}
     for doc in docs:
+        assert len(doc.rules) == 1 and doc.id == doc.rules[0].id, "one rule per file"
+        assert doc.source == f"default:{doc.id}.md"
         assert doc.body.startswith("#") and len(doc.body) > 200, doc.source
+        assert "Good" in doc.body and "Bad" in doc.body, doc.source
         for rule in doc.rules:
             assert rule.message, rule.id
 

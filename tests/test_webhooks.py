@@ -32,6 +32,12 @@ ROUTED = {
     "pull_request/ready_for_review.with-installation.payload.json",
     "pull_request/ready_for_review.with-organization.payload.json",
 }
+# Fixture payloads of human reviews: they re-evaluate the merge gate.
+GATED = {
+    "pull_request_review/dismissed.payload.json",
+    "pull_request_review/submitted.payload.json",
+    "pull_request_review/submitted.with-organization.payload.json",
+}
 
 
 def fixture_id(path: Path) -> str:
@@ -182,6 +188,11 @@ def test_every_fixture_parses_and_routes(path: Path) -> None:
     raw = json.loads(path.read_bytes())
     delivery = parse(headers(path.parent.name), path.read_bytes())
     routed = route(delivery, BOT)
+    if fixture_id(path) in GATED:
+        assert isinstance(routed, JobRequest) and routed.kind is JobKind.gate
+        assert routed.head_sha == raw["pull_request"]["head"]["sha"]
+        assert routed.payload["action"] == raw["action"]
+        return
     if fixture_id(path) not in ROUTED:
         assert isinstance(routed, Ignored), routed
         assert routed.reason
@@ -404,3 +415,30 @@ def test_route_is_pure() -> None:
     )
     assert isinstance(delivery, Delivery)
     assert route(delivery, BOT) == route(delivery, BOT)
+
+
+def test_merged_pr_becomes_an_outcome_job() -> None:
+    data = load("pull_request/closed.payload.json")
+    data["pull_request"].update(merged=True, merge_commit_sha="m" * 40,
+                                merged_by={"login": "octo"})
+    routed = deliver("pull_request", data)
+    assert isinstance(routed, JobRequest) and routed.kind is JobKind.outcome
+    assert routed.payload["merge_commit_sha"] == "m" * 40
+    assert routed.payload["merged_by"] == "octo"
+
+
+def test_human_label_is_an_override_other_labels_are_ignored() -> None:
+    data = load("pull_request/labeled.payload.json")
+    assert isinstance(deliver("pull_request", data), Ignored)
+    data["label"]["name"] = "reviewer: human"
+    routed = deliver("pull_request", data)
+    assert isinstance(routed, JobRequest) and routed.kind is JobKind.command_human
+    assert routed.payload["via"] == "label"
+
+
+def test_explain_command_is_routed() -> None:
+    data = load("issue_comment/created.payload.json")
+    data["issue"]["pull_request"] = {"url": "https://example.invalid/pulls/1"}
+    data["comment"]["body"] = "/reviewer explain"
+    routed = deliver("issue_comment", data)
+    assert isinstance(routed, JobRequest) and routed.kind is JobKind.command_explain

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from reviewer.cli import audit, jobs, review, serve
+from reviewer.cli import audit, guidance, jobs, review, serve, trace
 from reviewer.logs import configure_logging
 
 app = typer.Typer(
@@ -25,8 +25,10 @@ def _setup() -> None:
 app.command("review")(review.review)
 app.command("serve")(serve.serve)
 app.command("worker")(serve.worker)
+app.command("trace")(trace.trace)
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(audit.app, name="audit")
+app.add_typer(guidance.app, name="guidance")
 
 if __name__ == "__main__":
     app()

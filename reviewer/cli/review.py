@@ -9,7 +9,9 @@ from pathlib import Path
 import typer
 
 from reviewer.cli.common import friendly_errors, progress, settings, stderr
-from reviewer.context import build_local_context
+from reviewer.context import ReviewContext, build_local_context
+from reviewer.llm import ModelRouter, configured_model
+from reviewer.pipeline import ReviewResult
 from reviewer.pipeline import record as record_decision
 from reviewer.pipeline import review as run_review
 from reviewer.render import render_markdown
@@ -19,6 +21,14 @@ from reviewer.runtime import build_runtime
 class Format(StrEnum):
     markdown = "markdown"
     json = "json"
+
+
+async def _review(ctx: ReviewContext, model: ModelRouter | None, max_findings: int) -> ReviewResult:
+    try:
+        return await run_review(ctx, model=model, max_findings=max_findings)
+    finally:
+        if model is not None:
+            await model.aclose()
 
 
 @friendly_errors
@@ -33,10 +43,11 @@ def review(
 ) -> None:
     """Review the change between BASE and HEAD of a local repository."""
     config = settings()
-    if config.models:
+    model = configured_model(config)
+    if model is None:
         stderr.print(
-            "note: model providers are not wired in this version; reviewing with the "
-            "deterministic checks only (the verdict cannot be approve)",
+            "note: no model configured (REVIEWER_MODELS); reviewing with the deterministic "
+            "checks only, so the verdict cannot be approve",
             highlight=False,
         )
     with progress(f"reading {repo} ({base}..{head})"):
@@ -45,7 +56,7 @@ def review(
     if record:
         audit = build_runtime(config).audit
     with progress(f"reviewing {len(ctx.files)} changed file(s)"):
-        result = asyncio.run(run_review(ctx))
+        result = asyncio.run(_review(ctx, model, config.max_findings_per_review))
     if audit is not None:
         record_decision(audit, ctx, result)
     if fmt is Format.json:

@@ -209,6 +209,9 @@ class GitHubClient:
     def combined_status(self, repo: str, sha: str) -> dict[str, Any]:
         return self.request("GET", f"/repos/{repo}/commits/{sha}/status")[1]
 
+    def pull_reviews(self, repo: str, number: int) -> list[dict[str, Any]]:
+        return self.paginate(f"/repos/{repo}/pulls/{number}/reviews", limit=1000)
+
     def issue_comments(self, repo: str, number: int) -> list[dict[str, Any]]:
         return self.paginate(f"/repos/{repo}/issues/{number}/comments", limit=1000)
 

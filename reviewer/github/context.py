@@ -13,6 +13,7 @@ from reviewer.context import Author, ChangedFile, CommitInfo, ReviewContext
 from reviewer.errors import PolicyError
 from reviewer.github.client import GitHubClient
 from reviewer.guidance import GuidanceDoc, GuidanceError, load_default_guidance, parse_guidance
+from reviewer.guidance_merge import merge_guidance
 from reviewer.policy import GUIDANCE_DIR, POLICY_PATH, Policy, load_policy, policy_digest
 
 MAX_BLOB_CHARS = 400_000
@@ -56,7 +57,7 @@ def _steering(
     listing = client.list_dir(repo, ".github", ref) or []
     names = {entry["name"]: entry for entry in listing}
     policy_text = client.file_text(repo, POLICY_PATH, ref) if "reviewer.yml" in names else None
-    guidance = list(load_default_guidance())
+    guidance: list[GuidanceDoc] = []
     errors: list[str] = []
     if names.get("reviewer", {}).get("type") == "dir":
         for entry in client.list_dir(repo, GUIDANCE_DIR, ref) or []:
@@ -68,7 +69,7 @@ def _steering(
                     errors.append(str(exc))
     codeowners_path = ".github/CODEOWNERS" if "CODEOWNERS" in names else "CODEOWNERS"
     codeowners = client.file_text(repo, codeowners_path, ref)
-    return policy_text, tuple(guidance), codeowners, errors
+    return policy_text, merge_guidance(load_default_guidance(), guidance), codeowners, errors
 
 
 def checks_summary(
@@ -101,6 +102,13 @@ def checks_summary(
             for s in status.get("statuses", [])
         ],
     }
+
+
+def _tree_source(client: GitHubClient, repo: str, sha: str) -> Any:
+    """The head tree for the tracer; it makes no request until the tracer reads it."""
+    from subagents.tracing.source import GitHubTreeSource
+
+    return GitHubTreeSource(client, repo, sha)
 
 
 def build_github_context(
@@ -168,4 +176,5 @@ def build_github_context(
         guidance=guidance,
         codeowners=codeowners,
         human_requested=human_requested,
+        tree=_tree_source(client, repo, pr["head"]["sha"]),
     )

@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import structlog
 
+from reviewer.audit import AuditLog
 from reviewer.errors import ConfigError
 from reviewer.github.auth import AppCredentials, InstallationTokens
 from reviewer.github.client import GitHubClient, GitHubError
 from reviewer.github.context import build_github_context, checks_summary
+from reviewer.llm import configured_model
 from reviewer.pipeline import record, review
 from reviewer.publish import cancel_check, fail_check, publish, start_check, superseded_title
 from reviewer.queue.base import JobKind, JobView
@@ -26,7 +28,6 @@ if TYPE_CHECKING:
     from reviewer.runtime import Runtime
 
 T = TypeVar("T")
-WRITE_PERMISSIONS = {"admin", "maintain", "write"}
 log = structlog.get_logger("reviewer.github")
 
 
@@ -42,6 +43,8 @@ class GitHubJobs:
         self.creds = creds
         slug = runtime.settings.github_app_slug
         self.bot_login = f"{slug}[bot]" if slug else None
+        # One router per process: its circuit breakers outlive a single review.
+        self.model = configured_model(runtime.settings)
 
     def client(self, job: JobView) -> GitHubClient:
         if job.installation_id is None:
@@ -60,27 +63,24 @@ class GitHubJobs:
         if pr.get("state") != "open" or pr.get("draft"):
             log.info("review.skipped", state=pr.get("state"), draft=pr.get("draft"))
             return
-        await self._review(client, job, control, pr, human_requested=False)
-
-    async def command_job(self, job: JobView, control: JobControl) -> None:
-        client = self.client(job)
-        commenter = str(job.payload.get("commenter", ""))
-        permission = await _io(client.permission, job.repo, commenter)
-        if permission not in WRITE_PERMISSIONS:
-            await _io(
-                client.create_comment,
-                job.repo,
-                job.pr,
-                f"Sorry @{commenter}, only people with write access to this repository can "
-                "ask the reviewer to do that. A maintainer can run the command for you.",
-            )
-            return
-        pr = await _io(client.pull, job.repo, job.pr)
-        if pr.get("state") != "open":
-            return
         await self._review(
-            client, job, control, pr, human_requested=job.kind is JobKind.command_human
+            client,
+            job,
+            control,
+            pr,
+            human_requested=human_override(self.runtime.audit, job.repo, job.pr),
         )
+
+    async def review_pr(
+        self,
+        client: GitHubClient,
+        job: JobView,
+        control: JobControl,
+        pr: dict[str, Any],
+        *,
+        human_requested: bool,
+    ) -> None:
+        await self._review(client, job, control, pr, human_requested=human_requested)
 
     async def _review(
         self,
@@ -115,7 +115,12 @@ class GitHubJobs:
                     "Its worker stopped; a new attempt took over this review.",
                 )
             control.checkpoint()
-            result = await review(ctx, github_requests=client.requests_made)
+            result = await review(
+                ctx,
+                model=self.model,
+                github_requests=client.requests_made,
+                max_findings=self.runtime.settings.max_findings_per_review,
+            )
             control.checkpoint()
             await _io(publish, client, ctx, result.decision, result.reports, run_id, self.bot_login)
         except Superseded as exc:
@@ -159,9 +164,23 @@ def make_handlers(runtime: Runtime) -> dict[JobKind, Handler]:
     except ConfigError as exc:
         log.warning("github.not_configured", reason=str(exc))
         return {}
+    from reviewer.github.commands import FollowUps
+
     jobs = GitHubJobs(runtime, creds)
+    follow = FollowUps(jobs)
     return {
         JobKind.review: jobs.review_job,
-        JobKind.command_review: jobs.command_job,
-        JobKind.command_human: jobs.command_job,
+        JobKind.command_review: follow.command_job,
+        JobKind.command_human: follow.command_job,
+        JobKind.command_explain: follow.command_job,
+        JobKind.gate: follow.gate_job,
+        JobKind.outcome: follow.outcome_job,
     }
+
+
+def human_override(audit: AuditLog, repo: str, pr: int) -> bool:
+    """Whether a person asked for a human on this PR (lasts across pushes)."""
+    return any(
+        e.payload.get("action") == "human_requested"
+        for e in audit.entries(repo=repo, pr=pr, kind="override")
+    )

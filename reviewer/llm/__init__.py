@@ -1,26 +1,57 @@
-"""The model layer's port. Providers (Anthropic, OpenAI-compatible) plug in behind it."""
+"""The model layer: a provider port with Anthropic and OpenAI(-compatible) adapters.
 
-from __future__ import annotations
+Sub-agents see only ``ModelClient`` (one per review: budget, shared prefix, structured
+output with one repair). ``ModelRouter`` holds the configured failover chain, circuit
+breakers and prices for the life of the process; ``configured_model`` builds it from
+the settings.
+"""
 
-from typing import Protocol
+from reviewer.llm.budget import Budget, BudgetExhausted
+from reviewer.llm.client import (
+    ModelCallFailed,
+    ModelClient,
+    ModelRouter,
+    Spend,
+    StructuredResult,
+    json_schema,
+)
+from reviewer.llm.factory import configured_model
+from reviewer.llm.port import (
+    Completion,
+    ErrorKind,
+    LLMProvider,
+    Prompt,
+    ProviderError,
+    ProviderSpec,
+    TokenUsage,
+    estimate_tokens,
+)
+from reviewer.llm.pricing import PRICES, ModelInfo, cost_usd, model_info
+from reviewer.llm.resilience import Breakers, ModelUnavailable, RetryPolicy
 
-from pydantic import BaseModel
-
-
-class ModelClient(Protocol):
-    """What a sub-agent may ask of a model: a structured answer to a prompt."""
-
-    name: str
-
-    async def structured(
-        self, *, system: str, prompt: str, schema: type[BaseModel]
-    ) -> BaseModel: ...
-
-
-def configured_model(models: list[str]) -> ModelClient | None:
-    """The model client for the configured providers, or ``None`` when there are none.
-
-    Provider adapters arrive with the panel issue; until then every review runs with
-    the deterministic parts only and can never be approved.
-    """
-    return None
+__all__ = [
+    "PRICES",
+    "Breakers",
+    "Budget",
+    "BudgetExhausted",
+    "Completion",
+    "ErrorKind",
+    "LLMProvider",
+    "ModelCallFailed",
+    "ModelClient",
+    "ModelInfo",
+    "ModelRouter",
+    "ModelUnavailable",
+    "Prompt",
+    "ProviderError",
+    "ProviderSpec",
+    "RetryPolicy",
+    "Spend",
+    "StructuredResult",
+    "TokenUsage",
+    "configured_model",
+    "cost_usd",
+    "estimate_tokens",
+    "json_schema",
+    "model_info",
+]

@@ -18,6 +18,9 @@ class JobKind(StrEnum):
     review = "review"
     command_review = "command_review"
     command_human = "command_human"
+    command_explain = "command_explain"
+    gate = "gate"  # re-evaluate the merge gate after a human review
+    outcome = "outcome"  # record a merge (and a revert it performs)
 
 
 class JobState(StrEnum):

@@ -1,82 +1,57 @@
-"""Tracing specialist, interim: name the symbols the diff touches; no call graph yet.
+"""The tracing specialist: what calls the changed code, and what it calls.
 
-The real tracer (a tree-sitter index with callers and callees two hops out) is its own
-issue. Until it lands this lists the functions and classes whose definitions appear in
-the changed hunks, from ``def``/``class``/``function``/``func`` lines and the enclosing
-names git puts in hunk headers, so the rationale tells a reviewer where to look.
+Its deterministic part is the tracer: changed symbols, their callers, callees and
+overriders two hops out, rendered into the rationale so a human (or the model part,
+which reads the same trace through ``trace_for_context``) sees the code the diff does
+not show. It raises a finding only for what is certainly broken: a removed definition
+that is still imported. Without a tree to trace it lists the symbols in the hunks.
 """
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
-from subagents.base import DeterministicSubAgent, ReportStatus, SubAgentReport
+from subagents.base import DeterministicSubAgent, Finding, ReportStatus, SubAgentReport
+from subagents.tracing.hunks import changed_symbols
+from subagents.tracing.query import analyse_context
+from subagents.tracing.render import render_trace
 
 if TYPE_CHECKING:
-    from reviewer.context import ChangedFile, ReviewContext
+    from reviewer.context import ReviewContext
     from reviewer.llm import ModelClient
 
 NAME = "tracing"
 MAX_SYMBOLS = 40
-
-_HUNK = re.compile(r"^@@ [^@]* @@ ?(.*)$")
-_DEFINITION = {
-    "py": re.compile(r"^\s*(?:async\s+)?(?:def|class)\s+([A-Za-z_]\w*)"),
-    "js": re.compile(
-        r"^\s*(?:export\s+)?(?:default\s+)?(?:async\s+)?(?:function\s*\*?|class)\s+([A-Za-z_$][\w$]*)"
-    ),
-    "go": re.compile(
-        r"^\s*func\s+(?:\([^)]*\)\s*)?([A-Za-z_]\w*)|^\s*type\s+([A-Za-z_]\w*)\s+struct"
-    ),
-    "java": re.compile(
-        r"^\s*+(?!(?:return|new|else|throw|case)\b)"
-        r"(?:(?:public|private|protected|static|final|abstract|synchronized)\s+)*"
-        r"(?:class|interface|enum|record|[\w<>\[\], ]+?)\s+([A-Za-z_]\w*)\s*[({<]"
-    ),
-}
-_LANGUAGE = {"py": "py", "js": "js", "jsx": "js", "mjs": "js", "cjs": "js", "ts": "js",
-             "tsx": "js", "go": "go", "java": "java"}  # fmt: skip
-_JAVA_NOT_NAMES = frozenset({"if", "for", "while", "switch", "catch", "synchronized"})
+RATIONALE_BUDGET_TOKENS = 3000
 
 
-def _symbols_in(file: ChangedFile) -> list[str]:
-    language = _LANGUAGE.get(file.path.rsplit(".", 1)[-1].lower()) if file.patch else None
-    if language is None or file.patch is None:
-        return []
-    definition = _DEFINITION[language]
-    names: list[str] = []
-    for raw in file.patch.splitlines():
-        header = _HUNK.match(raw)
-        text = header.group(1) if header else raw[1:]
-        match = definition.match(text)
-        name = next((g for g in match.groups() if g), None) if match else None
-        if name and name not in names and name not in _JAVA_NOT_NAMES:
-            names.append(name)
-    return names
-
-
-def changed_symbols(files: tuple[ChangedFile, ...]) -> list[tuple[str, str]]:
-    """(path, name) of every definition seen in the changed hunks, in diff order."""
-    return [(f.path, name) for f in files for name in _symbols_in(f)]
+def _hunk_symbols(ctx: ReviewContext) -> str:
+    symbols = changed_symbols(ctx.files)
+    listed = ", ".join(f"{path}:{name}" for path, name in symbols[:MAX_SYMBOLS])
+    if len(symbols) > MAX_SYMBOLS:
+        listed += f" and {len(symbols) - MAX_SYMBOLS} more"
+    return listed or "none found"
 
 
 class TracingAgent(DeterministicSubAgent):
-    """Lists changed symbols in the rationale; tracing and the model part come later."""
+    """Traces the change; the model part judges whether each traced path still holds."""
 
     name = NAME
     model_part = "call-path review"
 
+    def check(self, ctx: ReviewContext) -> list[Finding]:
+        return analyse_context(ctx)[1]
+
     async def run(self, ctx: ReviewContext, model: ModelClient | None) -> SubAgentReport:
         report = await super().run(ctx, model)
-        if report.status is ReportStatus.failed:
+        if report.status is ReportStatus.failed and report.model is None:
             return report
-        symbols = changed_symbols(ctx.files)
-        listed = ", ".join(f"{path}:{name}" for path, name in symbols[:MAX_SYMBOLS])
-        if len(symbols) > MAX_SYMBOLS:
-            listed += f" and {len(symbols) - MAX_SYMBOLS} more"
-        rationale = (
-            f"tracer index not built; symbols in changed hunks: {listed or 'none found'}. "
-            f"{report.rationale}"
-        )
-        return report.model_copy(update={"rationale": rationale})
+        trace = analyse_context(ctx)[0]  # memoised: ``check`` already computed it
+        if "no repository tree available" in trace.omitted:
+            summary = (
+                "tracer index not built: no repository tree available; symbols in changed "
+                f"hunks: {_hunk_symbols(ctx)}."
+            )
+        else:
+            summary = render_trace(trace, RATIONALE_BUDGET_TOKENS)
+        return report.model_copy(update={"rationale": f"{report.rationale}\n\n{summary}"})

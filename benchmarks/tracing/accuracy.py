@@ -1,0 +1,147 @@
+"""Accuracy of caller edges against basedpyright's call hierarchy, with a name-match baseline.
+
+    python -m benchmarks.tracing.accuracy requests==2.32.3 flask==3.0.3
+
+For each sdist: every non-dunder function and method of the package's own source is a
+sample (thinned evenly to ``--max-samples``); the oracle's incoming calls (basedpyright
+over LSP, with a pyrightconfig that includes the tests) are compared with the tracer's
+hop-1 caller edges by (path, call-site line). The baseline is what a name-only index
+(aider's repo map) would answer: every call of the same name. Misses and false edges are
+broken down by call form so a gap can be explained.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections import Counter
+from pathlib import Path
+
+from benchmarks.tracing.common import sdist_repo
+from benchmarks.tracing.lsp import LspClient
+from subagents.tracing.graph import Node, Tracer
+from subagents.tracing.project import Project
+from subagents.tracing.resolve import Sym
+from subagents.tracing.source import GitTreeSource
+
+Site = tuple[str, int]
+
+
+def samples(project: Project, package_dir: str, limit: int) -> list[Sym]:
+    paths = sorted(p for p in project.modules.files if p.startswith(package_dir) and p.endswith(".py"))
+    found = []
+    for path, facts in project.load(paths).items():
+        for d in facts.defs:
+            if d.kind in {"function", "method"} and not d.name.startswith("__"):
+                if "." not in d.qname or d.kind == "method":  # skip functions nested in functions
+                    found.append(Sym(path, d.qname))
+    found.sort(key=lambda s: (s.path, s.qname))
+    step = max(len(found) / limit, 1.0)
+    return [found[int(i * step)] for i in range(min(limit, len(found)))]
+
+
+def form_of(project: Project, site: Site, name: str) -> str:
+    """How the call at ``site`` is written: bare, self/cls, module/class attribute, other."""
+    facts = project.facts(site[0])
+    refs = [r for r in (facts.refs if facts else []) if r.line == site[1] and r.name == name]
+    if not refs:
+        return "name differs (alias) or not a call"
+    receiver = refs[0].receiver
+    if receiver is None:
+        return "bare name"
+    if receiver.split(".")[0] in {"self", "cls"} or receiver == "super()":
+        return "self/cls/super"
+    if receiver.endswith("()"):
+        return "call result"
+    return "other receiver"
+
+
+def score(predicted: set[Site], oracle: set[Site]) -> tuple[int, int, int]:
+    return len(predicted & oracle), len(predicted - oracle), len(oracle - predicted)
+
+
+def ratio(a: int, b: int) -> float:
+    return a / b if b else 1.0
+
+
+def evaluate(requirement: str, workdir: Path, limit: int) -> dict[str, object]:
+    repo = sdist_repo(requirement, workdir)
+    name = requirement.split("==")[0]
+    package_dir = f"src/{name}/" if (repo / "src" / name).is_dir() else f"{name}/"
+    (repo / "pyrightconfig.json").write_text(
+        json.dumps({"include": [package_dir.rstrip("/"), "tests"], "extraPaths": ["src"],
+                    "typeCheckingMode": "off"})
+    )  # fmt: skip
+    project = Project(GitTreeSource(repo), None)
+    tracer = Tracer(project)
+    chosen = samples(project, package_dir, limit)
+    all_py = [p for p in project.modules.files if p.endswith(".py")]
+    index = project.load(all_py)
+    lsp = LspClient(repo)
+    totals: Counter[str] = Counter()
+    missed_by_form: Counter[str] = Counter()
+    false_by_form: Counter[str] = Counter()
+    oracle_time = ours_time = 0.0
+    try:
+        for sym in chosen:
+            d = tracer.resolver.definition(sym)
+            assert d is not None
+            line_text = (repo / sym.path).read_text().splitlines()[d.line - 1]
+            column = line_text.index("def " + d.name) + 4
+            started = time.perf_counter()
+            oracle = lsp.incoming_calls(repo / sym.path, d.line, column)
+            oracle_time += time.perf_counter() - started
+            started = time.perf_counter()
+            edges = tracer.callers([Node(sym, sym.qname, 1.0)], 1)
+            ours_time += time.perf_counter() - started
+            calls = [e for e in edges if e.form in {"call", "decorator"} or
+                     ("property" in d.decorators and e.form == "attribute")]  # fmt: skip
+            ours = {(e.path, e.line) for e in calls}
+            sure = {(e.path, e.line) for e in calls if not e.possible}
+            names = {(p, r.line) for p, f in index.items() for r in f.refs
+                     if r.name == d.name and r.form in {"call", "decorator"}}  # fmt: skip
+            for label, predicted in (("all", ours), ("sure", sure), ("name", names)):
+                tp, fp, fn = score(predicted, oracle)
+                totals[f"{label}_tp"] += tp
+                totals[f"{label}_fp"] += fp
+                totals[f"{label}_fn"] += fn
+            for site in oracle - ours:
+                missed_by_form[form_of(project, site, d.name)] += 1
+            for site in ours - oracle:
+                false_by_form[form_of(project, site, d.name)] += 1
+            totals["oracle_edges"] += len(oracle)
+    finally:
+        lsp.close()
+    result: dict[str, object] = {"project": requirement, "samples": len(chosen),
+                                 "oracle_edges": totals["oracle_edges"]}  # fmt: skip
+    for label in ("all", "sure", "name"):
+        tp, fp, fn = totals[f"{label}_tp"], totals[f"{label}_fp"], totals[f"{label}_fn"]
+        result[label] = {"precision": round(ratio(tp, tp + fp), 3),
+                         "recall": round(ratio(tp, tp + fn), 3), "tp": tp, "fp": fp, "fn": fn}  # fmt: skip
+    result["missed_by_form"] = dict(missed_by_form.most_common())
+    result["false_by_form"] = dict(false_by_form.most_common())
+    result["seconds"] = {"oracle": round(oracle_time, 1), "tracer": round(ours_time, 2)}
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("requirements", nargs="*", default=["requests==2.32.3", "flask==3.0.3"])
+    parser.add_argument("--max-samples", type=int, default=300)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/trace-bench"))
+    args = parser.parse_args()
+    for requirement in args.requirements:
+        result = evaluate(requirement, args.workdir, args.max_samples)
+        print(json.dumps(result, indent=2))
+        ours, base = result["all"], result["name"]
+        assert isinstance(ours, dict) and isinstance(base, dict)
+        print(
+            f"{requirement}: tracer P={ours['precision']:.2f} R={ours['recall']:.2f} | "
+            f"name-match baseline P={base['precision']:.2f} R={base['recall']:.2f} | "
+            f"precision ratio {ratio(int(ours['tp']) * (base['tp'] + base['fp']), (ours['tp'] + ours['fp']) * int(base['tp'])):.1f}x"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""Follow-up jobs: ``/reviewer`` commands and the ``reviewer: human`` label, the merge gate
+after a human review, and merge outcomes. Every override is an ``override`` audit entry
+saying who asked and when."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reviewer.github.client import GitHubClient
+from reviewer.github.gate import WRITE_PERMISSIONS, reevaluate
+from reviewer.github.jobs import GitHubJobs, _io, human_override, log
+from reviewer.outcomes import last_decision, record_merge
+from reviewer.queue.base import JobKind, JobView
+from reviewer.render import reason_tree
+from reviewer.worker import JobControl
+
+EXPLAIN_MARKER = "<!-- reviewer:explain -->"
+
+
+class FollowUps:
+    def __init__(self, jobs: GitHubJobs) -> None:
+        self.jobs = jobs
+        self.audit = jobs.runtime.audit
+
+    async def command_job(self, job: JobView, control: JobControl) -> None:
+        client = self.jobs.client(job)
+        who = str(job.payload.get("commenter") or "")
+        # Adding a label already needs triage access; comments need a permission check.
+        if job.payload.get("via") != "label":
+            permission = await _io(client.permission, job.repo, who)
+            if permission not in WRITE_PERMISSIONS:
+                await _io(
+                    client.create_comment,
+                    job.repo,
+                    job.pr,
+                    f"Sorry @{who}, only people with write access to this repository "
+                    "can ask the reviewer to do that. A maintainer can run the command "
+                    "for you.",
+                )
+                return
+        pr = await _io(client.pull, job.repo, job.pr)
+        if pr.get("state") != "open":
+            return
+        if job.kind is JobKind.command_explain:
+            await self._explain(client, job, pr)
+            return
+        action = "human_requested" if job.kind is JobKind.command_human else "rereview"
+        await _io(
+            self.audit.append,
+            "override",
+            job.repo,
+            {"action": action, "by": who, "via": job.payload.get("via", "comment")},
+            pr=job.pr,
+            head_sha=pr["head"]["sha"],
+            installation_id=job.installation_id,
+        )
+        human = job.kind is JobKind.command_human or await _io(
+            human_override, self.audit, job.repo, job.pr
+        )
+        await self.jobs.review_pr(client, job, control, pr, human_requested=human)
+
+    async def _explain(self, client: GitHubClient, job: JobView, pr: dict[str, Any]) -> None:
+        head = pr["head"]["sha"]
+        decision = await _io(last_decision, self.audit, job.repo, job.pr, head)
+        if decision is None:
+            text = f"No decision has been recorded for {head[:12]} yet."
+        else:
+            lines = reason_tree(decision.payload.get("reasons", [])) or ["- every gate passed"]
+            text = "\n".join(
+                [
+                    f"**Why the reviewer decided `{decision.payload.get('verdict')}` for "
+                    f"{head[:12]}** (audit entry {decision.seq}):",
+                    "",
+                    *lines,
+                ]
+            )
+        await _io(client.create_comment, job.repo, job.pr, f"{EXPLAIN_MARKER}\n{text}")
+
+    async def gate_job(self, job: JobView, control: JobControl) -> None:
+        client = self.jobs.client(job)
+        pr = await _io(client.pull, job.repo, job.pr)
+        if pr["head"]["sha"] != job.head_sha or pr.get("state") != "open":
+            log.info("gate.stale", current=pr["head"]["sha"])
+            return
+        files = await _io(client.pull_files, job.repo, job.pr)
+        ref = pr["base"]["repo"].get("default_branch") or pr["base"]["ref"]
+        codeowners = await _io(client.file_text, job.repo, ".github/CODEOWNERS", ref)
+        outcome = await _io(
+            reevaluate,
+            client,
+            self.audit,
+            job.repo,
+            pr,
+            codeowners,
+            [f["filename"] for f in files],
+            job.installation_id,
+        )
+        log.info("gate.reevaluated", outcome=outcome)
+
+    async def outcome_job(self, job: JobView, control: JobControl) -> None:
+        entries = await _io(
+            record_merge,
+            self.audit,
+            job.repo,
+            job.pr,
+            job.head_sha,
+            job.payload,
+            job.installation_id,
+        )
+        log.info("outcome.recorded", kinds=[e.kind for e in entries])

@@ -1,0 +1,275 @@
+"""Per-file facts: definitions, references, imports and type bindings of one blob.
+
+Facts depend only on the blob's bytes and the language, so they are cached by git blob
+SHA and a re-review after a push re-parses only the blobs that changed. Extraction is
+driven by the ``.scm`` queries; the code here only turns captures into plain records,
+works out each record's enclosing definition, and refuses input it should not parse.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+from dataclasses import astuple, dataclass, field
+from typing import Any
+
+import tree_sitter as ts
+
+from subagents.tracing import languages
+
+FACTS_VERSION = 1
+MAX_FILE_BYTES = 1_000_000
+MAX_TEXT = 120
+_FORM_RANK = {"call": 0, "decorator": 1, "attribute": 2, "value": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Def:
+    name: str
+    qname: str  # within the module: ``Class.method``
+    kind: str  # function | method | class
+    line: int
+    end_line: int
+    signature: str
+    parent: str | None = None  # qname of the enclosing definition
+    bases: tuple[str, ...] = ()
+    decorators: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    name: str
+    form: str  # call | decorator | attribute | value
+    receiver: str | None
+    scope: str | None  # qname of the innermost enclosing definition
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Import:
+    module: str  # as written: ``..pkg.mod``, ``./util``, ``github.com/x/y``, ``a.b``
+    name: str | None  # None: the module itself is bound
+    alias: str | None
+    star: bool = False
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Bind:
+    scope: str | None
+    var: str
+    type: str
+
+
+@dataclass(slots=True)
+class FileFacts:
+    language: str
+    defs: list[Def] = field(default_factory=list)
+    refs: list[Ref] = field(default_factory=list)
+    imports: list[Import] = field(default_factory=list)
+    binds: list[Bind] = field(default_factory=list)
+    package: str | None = None
+    partial: bool = False  # parsed with errors; the facts cover what did parse
+    skip: str | None = None  # why the file was not parsed; everything else is empty
+
+    def names(self) -> set[str]:
+        """Every identifier the facts mention: the name index used without ``git grep``."""
+        found = {d.name for d in self.defs} | {r.name for r in self.refs}
+        return found | {i.alias or i.name or i.module for i in self.imports}
+
+    def to_json(self) -> str:
+        return json.dumps(
+            [self.language, [astuple(d) for d in self.defs], [astuple(r) for r in self.refs],
+             [astuple(i) for i in self.imports], [astuple(b) for b in self.binds],
+             self.package, self.partial, self.skip],
+            separators=(",", ":"),
+        )  # fmt: skip
+
+    @classmethod
+    def from_json(cls, text: str) -> FileFacts:
+        lang, defs, refs, imports, binds, package, partial, skip = json.loads(text)
+        return cls(
+            lang,
+            [Def(d[0], d[1], d[2], d[3], d[4], d[5], d[6], tuple(d[7]), tuple(d[8])) for d in defs],
+            [Ref(*r) for r in refs],
+            [Import(*i) for i in imports],
+            [Bind(*b) for b in binds],
+            package,
+            partial,
+            skip,
+        )
+
+
+def skipped(language: str, reason: str) -> FileFacts:
+    return FileFacts(language, skip=reason)
+
+
+def _text(node: ts.Node) -> str:
+    return (node.text or b"").decode("utf-8", "replace")
+
+
+def receiver_text(node: ts.Node) -> str:
+    """A receiver as its shape: arguments of calls dropped, whitespace removed, capped."""
+    func = node.child_by_field_name("function")
+    if func is not None and node.type in {"call", "call_expression"}:
+        return receiver_text(func) + "()"
+    if node.type in {"new_expression", "object_creation_expression"}:
+        ctor = node.child_by_field_name("constructor") or node.child_by_field_name("type")
+        return (receiver_text(ctor) + "()") if ctor is not None else "()"
+    if node.type == "parenthesized_expression" and node.named_child_count == 1:
+        inner = node.named_children[0]
+        return receiver_text(inner)
+    return "".join(_text(node).split())[:MAX_TEXT]
+
+
+def refuse(data: bytes) -> str | None:
+    """Why a blob must not be parsed (binary, oversized, minified), or None."""
+    if len(data) > MAX_FILE_BYTES:
+        return "oversized"
+    if b"\x00" in data[:8192]:
+        return "binary"
+    lines = data.count(b"\n") + 1
+    if len(data) > 20_000 and (len(data) / lines > 300 or max(map(len, data.split(b"\n"))) > 5000):
+        return "minified"
+    return None
+
+
+def _error_fraction(root: ts.Node) -> float:
+    """Bytes under outermost ERROR nodes, over the file's bytes."""
+    if not root.has_error or root.end_byte == 0:
+        return 0.0
+    covered, stack = 0, [root]
+    while stack:
+        node = stack.pop()
+        if node.is_error:
+            covered += node.end_byte - node.start_byte
+        elif node.has_error:
+            stack.extend(node.children)
+    return covered / max(root.end_byte - root.start_byte, 1)
+
+
+def extract(language: str, data: bytes) -> FileFacts:
+    """The facts of one blob; refuses binary, oversized, minified and unparsable input."""
+    reason = refuse(data)
+    if reason:
+        return skipped(language, reason)
+    tree = languages.parser(language).parse(data)
+    if _error_fraction(tree.root_node) > 0.3:
+        return skipped(language, "unparsable")
+    lines = data.split(b"\n")
+    matches = ts.QueryCursor(languages.query(language)).matches(tree.root_node)
+    return _Builder(language, lines, tree.root_node.has_error).build(matches)
+
+
+class _Builder:
+    """Turns query matches into facts; definitions first, so scopes can be assigned."""
+
+    def __init__(self, language: str, lines: list[bytes], partial: bool) -> None:
+        self.facts = FileFacts(language, partial=partial)
+        self.lines = lines
+        self.spans: list[tuple[int, int, str]] = []  # (start, end, qname) sorted by start
+        self.starts: list[int] = []
+
+    def build(self, matches: list[tuple[int, dict[str, list[ts.Node]]]]) -> FileFacts:
+        defs: dict[int, tuple[ts.Node, dict[str, list[ts.Node]]]] = {}
+        decorators: dict[int, list[str]] = {}
+        for _, caps in matches:
+            kind = next((k for k in caps if k.startswith("definition.")), None)
+            if kind:
+                node = caps[kind][0]
+                known = defs.setdefault(node.start_byte, (node, {}))[1]
+                for key, nodes in caps.items():
+                    known.setdefault(key, []).extend(
+                        n for n in nodes if n not in known.get(key, [])
+                    )
+            elif "decorated" in caps:
+                target = caps["decorated"][0]
+                inner = target.child_by_field_name("definition") or target
+                decorators.setdefault(inner.start_byte, []).extend(
+                    receiver_text(n).removesuffix("()") for n in caps["decorator"]
+                )
+            elif "package" in caps:
+                self.facts.package = _text(caps["package"][0])
+        self._defs(defs, decorators)
+        refs: dict[int, Ref] = {}
+        for _, caps in matches:
+            self._other(caps, refs)
+        self.facts.refs = sorted(refs.values(), key=lambda r: (r.line, r.name))
+        return self.facts
+
+    def _scope(self, node: ts.Node) -> str | None:
+        """The innermost definition whose span holds ``node`` (spans nest; none overlap)."""
+        index = bisect.bisect_right(self.starts, node.start_byte) - 1
+        while index >= 0:
+            start, end, qname = self.spans[index]
+            if start <= node.start_byte and node.end_byte <= end and start != node.start_byte:
+                return qname
+            index -= 1
+        return None
+
+    def _defs(self, found: dict[int, Any], decorators: dict[int, list[str]]) -> None:
+        by_qname: dict[str, Def] = {}
+        for start in sorted(found):
+            node, caps = found[start]
+            kind = next(k for k in caps if k.startswith("definition.")).split(".", 1)[1]
+            name = _text(caps["name"][0])
+            parent = _text(caps["parent"][0]).lstrip("*") if "parent" in caps else self._scope(node)
+            parent_def = by_qname.get(parent) if parent else None
+            if kind == "function" and (
+                (parent_def is not None and parent_def.kind == "class") or "parent" in caps
+            ):
+                kind = "method"
+            qname = f"{parent}.{name}" if parent else name
+            row = node.start_point[0]
+            signature = self.lines[row].decode("utf-8", "replace").strip()[:200]
+            definition = Def(
+                name, qname, kind, row + 1, node.end_point[0] + 1, signature, parent,
+                tuple(receiver_text(b) for b in caps.get("base", [])),
+                tuple(decorators.get(start, ())),
+            )  # fmt: skip
+            by_qname.setdefault(qname, definition)
+            self.facts.defs.append(definition)
+            self.spans.append((node.start_byte, node.end_byte, qname))
+            self.starts.append(node.start_byte)
+        order = sorted(range(len(self.spans)), key=lambda i: self.starts[i])
+        self.spans = [self.spans[i] for i in order]
+        self.starts = [s[0] for s in self.spans]
+
+    def _other(self, caps: dict[str, list[ts.Node]], refs: dict[int, Ref]) -> None:
+        for key in caps:
+            if key.startswith("reference."):
+                form = key.split(".", 1)[1]
+                name_node = caps["name"][0]
+                old = refs.get(name_node.start_byte)
+                if old is not None and _FORM_RANK[old.form] <= _FORM_RANK[form]:
+                    return
+                receiver = caps.get("receiver")
+                refs[name_node.start_byte] = Ref(
+                    _text(name_node), form, receiver_text(receiver[0]) if receiver else None,
+                    self._scope(name_node), name_node.start_point[0] + 1,
+                )  # fmt: skip
+                return
+            if key.startswith("import."):
+                self.facts.imports.append(_import(key, caps))
+                return
+            if key == "bind":
+                self.facts.binds.append(
+                    Bind(
+                        self._scope(caps[key][0]),
+                        receiver_text(caps["var"][0]),
+                        receiver_text(caps["type"][0]).lstrip("*&"),
+                    )
+                )
+                return
+
+
+def _import(key: str, caps: dict[str, list[ts.Node]]) -> Import:
+    module = "".join(_text(caps["module"][0]).split()).strip("'\"`") if "module" in caps else ""
+    name = _text(caps["name"][0]) if "name" in caps else None
+    alias = _text(caps["alias"][0]) if "alias" in caps else None
+    if key == "import.default":  # ``import d from "./m"`` binds m's default export
+        name = "default"
+    elif key == "import.export_default":  # ``export default f``: a local alias
+        module, alias = "", "default"
+    line = caps[key][0].start_point[0] + 1
+    return Import(module, name, alias, star=key == "import.star", line=line)

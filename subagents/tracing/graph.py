@@ -1,0 +1,244 @@
+"""Edges around a set of symbols: callers, callees and overriders, two hops out.
+
+Callers are found candidates-first: ``git grep -w`` (or the name index) names the files
+that mention a target, only those are parsed, and each mention is resolved; one that
+resolves elsewhere is dropped, one that cannot be resolved is kept as a low-confidence
+``possible`` edge. Hop 2 expands only the strongest hop-1 edges, so cost stays bounded.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from subagents.tracing.candidates import files_mentioning
+from subagents.tracing.facts import Def, Ref
+from subagents.tracing.languages import is_test_path, language_for
+from subagents.tracing.model import Edge
+from subagents.tracing.project import Project
+from subagents.tracing.resolve import EXACT, NAME_ONLY, REACHABLE, Instance, Resolver, Sym
+
+EXPAND_PER_HOP = 25
+MAX_EDGES_PER_TARGET = 300
+POSSIBLE_BELOW = 0.5
+_CALL_FORMS = {"call", "decorator"}
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    sym: Sym
+    target: str  # the changed symbol this node leads back to
+    confidence: float
+
+
+class Tracer:
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.resolver = Resolver(project)
+        self.omitted: Counter[str] = Counter()
+
+    def qualified(self, sym: Sym) -> str:
+        module = self.project.modules.module_name(sym.path)
+        return f"{module}.{sym.qname}" if sym.qname else module
+
+    # -- callers ---------------------------------------------------------------------------
+
+    def caller_confidence(self, path: str, ref: Ref, target: Sym, tdef: Def) -> float | None:
+        """How sure we are that ``ref`` reaches ``target``; None when it reaches something else."""
+        is_property = "property" in tdef.decorators or "cached_property" in tdef.decorators
+        call_like = ref.form in _CALL_FORMS or (is_property and ref.form == "attribute")
+        found, confidence = self.resolver.target_of(path, ref)
+        if found == target:
+            return confidence if call_like else confidence * 0.9
+        if found is not None or not call_like:
+            return None
+        if ref.receiver is not None:
+            base = self.resolver.resolve_expr(path, ref.scope, ref.receiver)
+            cls = base.cls if isinstance(base, Instance) else base
+            known = isinstance(cls, Sym) and self.resolver.is_class(cls)
+            if known and self.resolver.mro_complete(cls):  # type: ignore[arg-type]
+                return None  # the receiver's class is known and has no such method
+        elif tdef.kind == "method" and getattr(language_for(path), "name", "") != "java":
+            return None  # a bare name never reaches a method outside Java
+        if ref.receiver is not None and tdef.kind != "method":
+            return NAME_ONLY  # a function is reached through its module, which did not resolve
+        return REACHABLE if self.resolver.reaches(path, target) else NAME_ONLY
+
+    def callers(self, frontier: list[Node], hops: int) -> list[Edge]:
+        by_name: dict[str, list[tuple[Node, Def]]] = {}
+        for node in frontier:
+            d = self.resolver.definition(node.sym)
+            if d is not None:
+                by_name.setdefault(d.name, []).append((node, d))
+        edges: list[Edge] = []
+        families: dict[str, set[str]] = {}
+        for name, items in by_name.items():
+            for node, _ in items:
+                family = self.project.modules.files.get(node.sym.path, "")
+                families.setdefault(family, set()).add(name)
+        for family, names in families.items():
+            paths = files_mentioning(self.project, sorted(names), family)
+            for path, facts in self.project.load(paths).items():
+                aliases = {i.alias: i.name for i in facts.imports if i.alias and i.name in names}
+                for ref in facts.refs:
+                    for node, tdef in by_name.get(aliases.get(ref.name, ref.name), []):
+                        edge = self._caller_edge(path, ref, node, tdef, hops)
+                        if edge is not None:
+                            edges.append(edge)
+        return edges
+
+    def _caller_edge(self, path: str, ref: Ref, node: Node, tdef: Def, hops: int) -> Edge | None:
+        if (
+            ref.scope is not None
+            and (ref.scope == node.sym.qname or ref.scope.startswith(node.sym.qname + "."))
+            and path == node.sym.path
+        ):
+            return None  # recursion inside the target itself
+        confidence = self.caller_confidence(path, ref, node.sym, tdef)
+        if confidence is None:
+            return None
+        confidence = round(confidence * node.confidence, 3)
+        caller = Sym(path, ref.scope or "")
+        cdef = self.resolver.definition(caller) if ref.scope else None
+        return Edge(
+            kind="caller",
+            symbol=self.qualified(caller),
+            path=path,
+            line=ref.line,
+            target=node.target,
+            hops=hops,
+            confidence=confidence,
+            possible=confidence < POSSIBLE_BELOW,
+            form=ref.form,
+            signature=cdef.signature if cdef else "",
+            via=self.qualified(node.sym) if hops > 1 else None,
+        )
+
+    # -- callees ---------------------------------------------------------------------------
+
+    def callees(self, frontier: list[Node], hops: int) -> list[Edge]:
+        edges: list[Edge] = []
+        for node in frontier:
+            facts = self.project.facts(node.sym.path)
+            d = self.resolver.definition(node.sym)
+            nested = d is not None and d.kind != "class"  # a class's methods trace on their own
+            seen: set[Sym] = set()
+            for ref in facts.refs if facts else []:
+                inside = ref.scope == node.sym.qname or (
+                    nested and (ref.scope or "").startswith(node.sym.qname + ".")
+                )
+                if not inside or ref.form not in _CALL_FORMS:
+                    continue
+                found, confidence = self.resolver.target_of(node.sym.path, ref)
+                if not isinstance(found, Sym):
+                    self.omitted["unresolved or external callee"] += 1
+                    continue
+                d = self.resolver.definition(found)
+                if d is None or found in seen or found == node.sym:
+                    continue
+                seen.add(found)
+                confidence = round(confidence * node.confidence, 3)
+                edges.append(
+                    Edge(
+                        kind="callee",
+                        symbol=self.qualified(found),
+                        path=found.path,
+                        line=d.line,
+                        target=node.target,
+                        hops=hops,
+                        confidence=confidence,
+                        possible=confidence < POSSIBLE_BELOW,
+                        signature=d.signature,
+                        site_path=node.sym.path,
+                        site_line=ref.line,
+                        via=self.qualified(node.sym) if hops > 1 else None,
+                    )
+                )
+        return edges
+
+    # -- overriders ------------------------------------------------------------------------
+
+    def overriders(self, frontier: list[Node], hops: int) -> list[Edge]:
+        """Methods of subclasses that override a traced method (dynamic dispatch reaches them)."""
+        edges: list[Edge] = []
+        for node in frontier:
+            d = self.resolver.definition(node.sym)
+            if d is None or d.kind != "method" or not d.parent:
+                continue
+            cls = Sym(node.sym.path, d.parent)
+            cdef = self.resolver.definition(cls)
+            if cdef is None or cdef.kind != "class":
+                continue
+            family = self.project.modules.files.get(cls.path, "")
+            for path in files_mentioning(self.project, [cdef.name], family):
+                for sub in self.resolver.defs(path).values():
+                    if sub.kind != "class" or not sub.bases or Sym(path, sub.qname) == cls:
+                        continue
+                    sub_sym = Sym(path, sub.qname)
+                    method = self.resolver.defs(path).get(f"{sub.qname}.{d.name}")
+                    if method is None or not self.resolver.subclass_of(sub_sym, cls):
+                        continue
+                    edges.append(
+                        Edge(
+                            kind="overrider",
+                            symbol=self.qualified(Sym(path, method.qname)),
+                            path=path,
+                            line=method.line,
+                            target=node.target,
+                            hops=hops,
+                            confidence=round(EXACT * node.confidence, 3),
+                            possible=False,
+                            signature=method.signature,
+                        )
+                    )
+        return edges
+
+    # -- two hops --------------------------------------------------------------------------
+
+    def trace(self, roots: list[Node], max_hops: int = 2) -> list[Edge]:
+        edges: list[Edge] = []
+        for step_of in (self.callers, self.callees, self.overriders):
+            frontier, seen = roots, {n.sym for n in roots}
+            sites: set[tuple[str, int, str]] = set()
+            for hop in range(1, max_hops + 1):
+                step = self._cap(step_of(frontier, hop))
+                fresh = []
+                for edge in step:  # best first, so a site keeps its strongest edge
+                    if (edge.path, edge.line, edge.target) not in sites:
+                        sites.add((edge.path, edge.line, edge.target))
+                        fresh.append(edge)
+                step = fresh
+                edges.extend(step)
+                frontier = self._next(step, seen)
+                if not frontier:
+                    break
+        return edges
+
+    def _cap(self, edges: list[Edge]) -> list[Edge]:
+        by_target: Counter[str] = Counter()
+        kept = []
+        for edge in sorted(edges, key=lambda e: (-e.confidence, is_test_path(e.path), e.path)):
+            by_target[edge.target] += 1
+            if by_target[edge.target] > MAX_EDGES_PER_TARGET:
+                self.omitted["edge limit"] += 1
+                continue
+            kept.append(edge)
+        return kept
+
+    def _next(self, edges: list[Edge], seen: set[Sym]) -> list[Node]:
+        """The strongest new function-level symbols of this hop, to expand next."""
+        nodes: list[Node] = []
+        for edge in sorted(edges, key=lambda e: (-e.confidence, is_test_path(e.path))):
+            if edge.possible:
+                continue
+            module = self.project.modules.module_name(edge.path)
+            qname = edge.symbol[len(module) + 1 :] if edge.symbol.startswith(module + ".") else ""
+            sym = Sym(edge.path, qname)
+            if not qname or sym in seen:
+                continue
+            seen.add(sym)
+            if len(nodes) == EXPAND_PER_HOP:
+                self.omitted["not expanded to the next hop"] += 1
+                continue
+            nodes.append(Node(sym, edge.target, edge.confidence))
+        return nodes

@@ -1,0 +1,9 @@
+; Plain JavaScript only (TypeScript names these nodes differently).
+(field_definition
+  property: (property_identifier) @name
+  value: [(arrow_function) (function_expression)]) @definition.function
+(class_declaration
+  name: (identifier) @name
+  (class_heritage (_) @base)?) @definition.class
+(export_statement "default"
+  declaration: (class_declaration name: (identifier) @name)) @import.export_default

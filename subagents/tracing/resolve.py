@@ -1,0 +1,350 @@
+"""Name resolution: what a name or a receiver expression refers to, and how sure we are.
+
+Resolution follows the language's own rules as far as facts allow: module map, imports
+(with aliases, relative levels and re-exports), ``self``/``cls``/``this`` and base
+classes, and local type evidence (``x = Foo()``, ``with Foo() as x``, ``x: Foo``).
+A name that resolves elsewhere is dropped; one that does not resolve at all is kept
+with a low confidence, because dynamic code exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from subagents.tracing.facts import Def, FileFacts, Import, Ref
+from subagents.tracing.languages import language_for
+from subagents.tracing.project import Project
+
+MAX_DEPTH = 6
+EXACT, TYPED, REACHABLE, NAME_ONLY = 0.9, 0.85, 0.6, 0.2
+
+
+@dataclass(frozen=True, slots=True)
+class Sym:
+    path: str
+    qname: str
+
+
+@dataclass(frozen=True, slots=True)
+class Mod:
+    files: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Instance:
+    cls: Sym
+    via_self: bool = False
+    bases_only: bool = False  # ``super()``: the lookup starts above the class
+
+
+class External:
+    """A name bound to something outside the repository (a library, a builtin module)."""
+
+
+EXTERNAL = External()
+Resolved = Sym | Mod | Instance | External | None
+
+
+def _parent(scope: str | None) -> str | None:
+    return scope.rsplit(".", 1)[0] if scope and "." in scope else None
+
+
+class Resolver:
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._defs: dict[str, dict[str, Def]] = {}
+        self._top: dict[tuple[str, str], Resolved] = {}
+        self._binds: dict[str, dict[tuple[str | None, str], str]] = {}
+
+    # -- per-file indexes ----------------------------------------------------------------
+
+    def facts(self, path: str) -> FileFacts | None:
+        return self.project.facts(path)
+
+    def defs(self, path: str) -> dict[str, Def]:
+        if path not in self._defs:
+            facts = self.facts(path)
+            table: dict[str, Def] = {}
+            for d in facts.defs if facts else []:
+                table.setdefault(d.qname, d)
+            self._defs[path] = table
+        return self._defs[path]
+
+    def definition(self, sym: Sym) -> Def | None:
+        return self.defs(sym.path).get(sym.qname)
+
+    def binds(self, path: str) -> dict[tuple[str | None, str], str]:
+        """(scope, var) -> type text; ``self.x`` bindings are keyed by their class."""
+        if path not in self._binds:
+            table: dict[tuple[str | None, str], str] = {}
+            facts = self.facts(path)
+            spec = language_for(path)
+            for b in facts.binds if facts else []:
+                head, _, rest = b.var.partition(".")
+                if rest and spec and head in spec.self_names:
+                    cls = self.enclosing_class(path, b.scope)
+                    table.setdefault((cls.qname if cls else None, "self." + rest), b.type)
+                else:
+                    table.setdefault((b.scope, b.var), b.type)
+            self._binds[path] = table
+        return self._binds[path]
+
+    def enclosing_class(self, path: str, scope: str | None) -> Sym | None:
+        defs = self.defs(path)
+        while scope:
+            d = defs.get(scope)
+            if d is not None and d.kind == "class":
+                return Sym(path, scope)
+            if d is not None and d.kind == "method" and d.parent and d.parent not in defs:
+                found = self.top_level(path, d.parent)  # a Go method's receiver type
+                return found if isinstance(found, Sym) else None
+            scope = _parent(scope)
+        return None
+
+    # -- module-level names ----------------------------------------------------------------
+
+    def top_level(self, path: str, name: str, depth: int = 0) -> Resolved:
+        """What ``name`` means at the top level of ``path``, following re-exports."""
+        key = (path, name)
+        if key in self._top:
+            return self._top[key]
+        self._top[key] = None  # breaks import cycles
+        result = self._top_level(path, name, depth) if depth < MAX_DEPTH else None
+        self._top[key] = result
+        return result
+
+    def _top_level(self, path: str, name: str, depth: int) -> Resolved:
+        if name in self.defs(path):
+            return Sym(path, name)
+        facts = self.facts(path)
+        if facts is None:
+            return None
+        for imp in facts.imports:
+            if not imp.star and self.bound_name(path, imp) == name:
+                return self.resolve_import(path, imp, depth + 1)
+        for imp in facts.imports:
+            if imp.star:
+                target = self.resolve_import(path, imp, depth + 1)
+                if isinstance(target, Mod):
+                    found = self.member(target, name, depth + 1)
+                    if found is not None:
+                        return found
+        spec = language_for(path)
+        if spec is not None and spec.package_scope:
+            for other in self.project.modules.package_files(path):
+                if other != path and name in self.defs(other):
+                    return Sym(other, name)
+        return None
+
+    def bound_name(self, path: str, imp: Import) -> str:
+        family = self.project.modules.files.get(path)
+        if imp.alias:
+            return imp.alias
+        if imp.name:
+            return imp.name
+        if family == "python":
+            return imp.module.split(".")[0]
+        return imp.module.rstrip("/").replace(".", "/").split("/")[-1]
+
+    def resolve_import(self, path: str, imp: Import, depth: int) -> Resolved:
+        modules = self.project.modules
+        family = modules.files.get(path)
+        if family == "python":
+            absolute = modules.python_relative(path, imp.module)
+            if imp.name is None and not imp.star:
+                absolute = absolute if imp.alias else absolute.split(".")[0]
+            target = modules.python_module(absolute)
+            if target is None:
+                return EXTERNAL
+            if imp.name is None:
+                return Mod((target,))
+            found = self.member(Mod((target,)), imp.name, depth)
+            if found is None:
+                sub = modules.python_module(f"{absolute}.{imp.name}")
+                return Mod((sub,)) if sub else None
+            return found
+        if family == "js":
+            if not imp.module:  # ``export default name``: a local alias
+                return self.top_level(path, imp.name or "", depth)
+            file = modules.js_module(path, imp.module)
+            if file is None:
+                return EXTERNAL
+            return Mod((file,)) if imp.name is None else self.member(Mod((file,)), imp.name, depth)
+        if family == "go":
+            files = modules.go_package(imp.module)
+            return Mod(tuple(files)) if files else EXTERNAL
+        if family == "java":
+            files = modules.java_class(imp.module)
+            if not files:
+                return EXTERNAL
+            if imp.star:
+                return Mod(tuple(files))
+            return Sym(files[0], imp.module.rsplit(".", 1)[-1])
+        return None
+
+    def member(self, mod: Mod, name: str, depth: int = 0) -> Resolved:
+        for file in mod.files:
+            found = self.top_level(file, name, depth + 1)
+            if found is not None:
+                return found
+        if len(mod.files) == 1 and self.project.modules.files.get(mod.files[0]) == "python":
+            package = self.project.modules.module_name(mod.files[0])
+            sub = self.project.modules.python_module(f"{package}.{name}")
+            if sub is not None:
+                return Mod((sub,))
+        return None
+
+    # -- expressions ----------------------------------------------------------------------
+
+    def resolve_name(self, path: str, scope: str | None, name: str) -> Resolved:
+        """A bare name: a typed local first, then the module's top level."""
+        local = self.local_type(path, scope, name)
+        if local is not None:
+            return local
+        return self.top_level(path, name)
+
+    def local_type(self, path: str, scope: str | None, var: str) -> Resolved:
+        binds = self.binds(path)
+        current = scope
+        while True:
+            text = binds.get((current, var))
+            if text is not None:
+                found = self.resolve_expr(path, current, text, typed=False)
+                return Instance(found) if self.is_class(found) else None  # type: ignore[arg-type]
+            if current is None:
+                return None
+            current = _parent(current)
+
+    def is_class(self, found: Resolved) -> bool:
+        if not isinstance(found, Sym):
+            return False
+        d = self.definition(found)
+        return d is not None and d.kind == "class"
+
+    def resolve_expr(self, path: str, scope: str | None, text: str, typed: bool = True) -> Resolved:
+        """A receiver such as ``self``, ``mod.Class``, ``Foo()`` or ``self.session``."""
+        spec = language_for(path)
+        if spec is not None and text in spec.super_names:
+            cls = self.enclosing_class(path, scope)
+            return Instance(cls, via_self=True, bases_only=True) if cls else None
+        if text.endswith("()"):
+            found = self.resolve_expr(path, scope, text[:-2], typed)
+            return Instance(found) if self.is_class(found) else None  # type: ignore[arg-type]
+        parts = text.split(".")
+        if not all(p.isidentifier() or p.startswith("$") for p in parts):
+            return None
+        head, rest = parts[0], parts[1:]
+        current: Resolved
+        if spec is not None and head in spec.self_names:
+            cls = self.enclosing_class(path, scope)
+            current = Instance(cls, via_self=True) if cls else None
+            if rest and cls is not None:
+                binds = self.binds(path)
+                attr = binds.get((cls.qname, "self." + rest[0])) or binds.get((cls.qname, rest[0]))
+                if attr is not None:
+                    typed_attr = self.resolve_expr(path, cls.qname, attr, typed=False)
+                    current = Instance(typed_attr) if self.is_class(typed_attr) else None  # type: ignore[arg-type]
+                    rest = rest[1:]
+        elif typed:
+            current = self.resolve_name(path, scope, head)
+        else:
+            current = self.top_level(path, head)
+        for part in rest:
+            current = self.attribute(current, part)
+        return current
+
+    def attribute(self, base: Resolved, name: str) -> Resolved:
+        if isinstance(base, External):
+            return EXTERNAL
+        if isinstance(base, Mod):
+            return self.member(base, name)
+        if isinstance(base, Instance) and base.bases_only:
+            return next(
+                filter(None, (self.lookup_method(b, name) for b in self.bases(base.cls))), None
+            )
+        if isinstance(base, Instance):
+            return self.lookup_method(base.cls, name)
+        if isinstance(base, Sym) and self.is_class(base):
+            return self.lookup_method(base, name)
+        return None
+
+    def lookup_method(self, cls: Sym, name: str, depth: int = 0) -> Sym | None:
+        """``name`` on class ``cls`` or the first base class that defines it."""
+        if depth > MAX_DEPTH:
+            return None
+        own = f"{cls.qname}.{name}"
+        spec = language_for(cls.path)
+        homes = self.project.modules.package_files(cls.path) if spec and spec.name == "go" else []
+        for home in [cls.path, *(h for h in homes if h != cls.path)]:  # Go: any file of the package
+            if own in self.defs(home):
+                return Sym(home, own)
+        for base in self.bases(cls):
+            found = self.lookup_method(base, name, depth + 1)
+            if found is not None:
+                return found
+        return None
+
+    def bases(self, cls: Sym) -> list[Sym]:
+        d = self.definition(cls)
+        if d is None:
+            return []
+        found = [self.resolve_expr(cls.path, d.parent, b, typed=False) for b in d.bases]
+        return [b for b in found if isinstance(b, Sym) and b != cls]
+
+    def mro_complete(self, cls: Sym, depth: int = 0) -> bool:
+        """True when every base class is in the repository, so a miss is a real miss."""
+        d = self.definition(cls)
+        if d is None or depth > MAX_DEPTH:
+            return False
+        bases = [b for b in d.bases if b not in {"object", "ABC", "abc.ABC"}]
+        resolved = self.bases(cls)
+        return len(resolved) == len(bases) and all(
+            self.mro_complete(b, depth + 1) for b in resolved
+        )
+
+    def subclass_of(self, cls: Sym, base: Sym, depth: int = 0) -> bool:
+        if cls == base:
+            return True
+        return depth < MAX_DEPTH and any(
+            self.subclass_of(b, base, depth + 1) for b in self.bases(cls)
+        )
+
+    # -- references ---------------------------------------------------------------------
+
+    def target_of(self, path: str, ref: Ref) -> tuple[Resolved, float]:
+        """What a reference reaches, with the confidence of the evidence used."""
+        spec = language_for(path)
+        receiver = ref.receiver
+        java = spec is not None and spec.name == "java"
+        if (
+            receiver is None
+            and java
+            and ref.form == "call"
+            and self.enclosing_class(path, ref.scope)
+        ):
+            named = self.resolve_name(path, ref.scope, ref.name)
+            if self.is_class(named):
+                return named, EXACT  # ``new Helper()``
+            receiver = "this"  # Java's implicit receiver
+        if receiver is None:
+            found = self.resolve_name(path, ref.scope, ref.name)
+            if isinstance(found, Instance):  # a typed local holding an instance, not a call
+                return None, NAME_ONLY
+            return found, EXACT
+        base = self.resolve_expr(path, ref.scope, receiver)
+        via = isinstance(base, Instance) and (base.via_self or receiver.endswith("()"))
+        confidence = EXACT if not isinstance(base, Instance) or via else TYPED
+        return self.attribute(base, ref.name), confidence
+
+    def reaches(self, path: str, target: Sym) -> bool:
+        """Does ``path`` import the target's module or its class (or live beside it)?"""
+        if path == target.path or target.path in self.project.modules.package_files(path):
+            return True
+        facts = self.facts(path)
+        for imp in facts.imports if facts else []:
+            found = self.resolve_import(path, imp, 1)
+            if (isinstance(found, Mod) and target.path in found.files) or (
+                isinstance(found, Sym) and found.path == target.path
+            ):
+                return True
+        return False
