@@ -227,7 +227,9 @@ def create_app(
         log.warning("webhook signatures are NOT verified (--insecure-no-signature)")
     intake = Intake(queue, secret, bot_login(settings.github_app_slug))
 
-    app = FastAPI(title="PR reviewer", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(
+        title="PR reviewer", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json"
+    )
     app.include_router(_webhook_router(intake, settings.max_body_bytes))
     app.include_router(_ops_router(queue))
     for router in routers:

@@ -216,3 +216,9 @@ def scan(text: str, path: str | None = None) -> list[RawHit]:
 def path_rules(path: str) -> list[Rule]:
     """Rules that flag a file by its path alone (keystores and the like)."""
     return [r for r in load_rules().rules if r.regex is None and r.path and r.path.search(path)]
+
+
+# Compile at import, on the importing (main) thread: ``compile_re2`` briefly turns warnings
+# into errors through the process-wide filter, which must never happen while worker
+# threads run (an SDK's DeprecationWarning there would become an exception). ~0.1 s.
+load_rules()

@@ -104,7 +104,10 @@ def translate(pattern: str) -> str:
 
 
 def compile_re2(pattern: str) -> re.Pattern[str] | None:
-    """Compile an RE2 pattern for Python, or ``None`` when Python cannot express it."""
+    """Compile an RE2 pattern for Python, or ``None`` when Python cannot express it.
+
+    Uses the process-wide warnings filter: call it only while no other thread runs
+    (``subagents.gitleaks`` compiles its rules at import for that reason)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # a FutureWarning means the meaning may differ

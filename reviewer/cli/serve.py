@@ -37,11 +37,17 @@ def serve(
 ) -> None:
     """Receive GitHub webhooks and review pull requests."""
     from reviewer.app import create_app
+    from reviewer.audit_api import audit_router
 
     config = settings()
     configure_logging(config.log_format, config.log_level)
     runtime = build_runtime(config)
-    app = create_app(config, runtime.queue, require_signature=not insecure_no_signature)
+    routers = []
+    if config.audit_token is not None:
+        routers.append(audit_router(runtime.audit, config.audit_token.get_secret_value()))
+    app = create_app(
+        config, runtime.queue, require_signature=not insecure_no_signature, routers=routers
+    )
     if insecure_no_signature and config.webhook_secret is None:
         stderr.print("warning: accepting unsigned webhooks", highlight=False)
     stop = threading.Event()

@@ -1,0 +1,84 @@
+"""Read-only HTTP API over the audit log for auditors' tools.
+
+Mounted only when ``REVIEWER_AUDIT_TOKEN`` is set; every call needs
+``Authorization: Bearer <token>``. Pagination is by cursor (the last ``seq`` returned), so
+pages stay stable while new entries are appended.
+"""
+
+
+import hmac
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+
+from reviewer.audit import AuditEntry, AuditLog
+from reviewer.audit_verify import VerifyResult, verify
+
+MAX_PAGE = 500
+
+
+class EntryPage(BaseModel):
+    entries: list[AuditEntry]
+    next_cursor: int | None = None
+
+
+def audit_router(audit: AuditLog, token: str) -> APIRouter:
+    bearer = HTTPBearer(auto_error=False)
+
+    def authorised(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> None:
+        given = credentials.credentials if credentials else ""
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            raise HTTPException(
+                status_code=401,
+                detail="a valid audit bearer token is required",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+
+    router = APIRouter(prefix="/api/audit", tags=["audit"], dependencies=[Depends(authorised)])
+
+    @router.get("/entries", response_model=EntryPage)
+    def entries(
+        repo: str | None = None,
+        pr: int | None = None,
+        kind: str | None = None,
+        verdict: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        cursor: Annotated[int, Query(ge=0, description="last seq of the previous page")] = 0,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    ) -> EntryPage:
+        """Entries in chain order matching every filter given."""
+        page = list(
+            audit.entries(
+                repo=repo,
+                pr=pr,
+                kind=kind,
+                verdict=verdict,
+                since=since,
+                until=until,
+                after_seq=cursor,
+                limit=limit + 1,
+            )
+        )
+        more = len(page) > limit
+        page = page[:limit]
+        return EntryPage(entries=page, next_cursor=page[-1].seq if more and page else None)
+
+    @router.get("/entries/{seq}", response_model=AuditEntry)
+    def entry(seq: int) -> AuditEntry:
+        found = audit.get(seq)
+        if found is None:
+            raise HTTPException(status_code=404, detail=f"no audit entry with seq {seq}")
+        return found
+
+    @router.get("/verify", response_model=VerifyResult)
+    def verify_chain() -> VerifyResult:
+        """Recompute the chain and checkpoints (the same check as ``reviewer audit verify``)."""
+        return verify(audit)
+
+    return router
