@@ -18,6 +18,7 @@ from reviewer.context import ReviewContext
 from reviewer.findings import DEFAULT_MAX_FINDINGS
 from reviewer.guidance import guidance_digest
 from reviewer.llm import ModelClient, ModelRouter
+from reviewer.policy import Limits, clamp
 from subagents.base import Finding, SubAgent, SubAgentReport
 from subagents.panel import DEFAULT_TIMEOUT_S, default_panel, run_panel
 
@@ -109,11 +110,14 @@ async def review(
     agents: list[SubAgent] | None = None,
     github_requests: int = 0,
     max_findings: int = DEFAULT_MAX_FINDINGS,
+    ceiling: Limits | None = None,
 ) -> ReviewResult:
     """Run the panel on ``ctx`` and decide. ``model`` is the process's router (each review
     gets its own session, so its own budget) or a session. Recording is a separate step
     (``record``) so the GitHub path can count the requests its publishing made."""
     started = time.perf_counter()
+    if ceiling is not None:  # the host's limits bound whatever the repo's policy says
+        ctx = ctx.model_copy(update={"policy": clamp(ctx.policy, ceiling)})
     panel = agents if agents is not None else default_panel()
     session = model.session() if isinstance(model, ModelRouter) else model
     reports = await run_panel(ctx, session, panel, timeout_s=panel_timeout(session))

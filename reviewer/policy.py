@@ -91,24 +91,60 @@ class Policy(BaseModel):
     reviewers: tuple[str, ...] = ()
 
 
-def load_policy(text: str | None) -> Policy:
-    """Parse a policy file; ``None`` (no file) means the defaults."""
+def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
+    """1-based line of the YAML node at ``loc`` (or of its nearest existing parent)."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if getattr(k, "value", None) == key), None)
+            if match is None:  # an unknown key: point at the key itself
+                match = next((k for k, _ in node.value if getattr(k, "value", None) == key), None)
+            node = match
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            break
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+def load_policy(text: str | None, ceiling: Limits | None = None) -> Policy:
+    """Parse a policy file; ``None`` (no file) means the defaults.
+
+    Errors name the file, the line and the key. ``ceiling`` is the host's upper bound on
+    the size limits: a repo may tighten them, never loosen them past the host.
+    """
     if text is None or not text.strip():
-        return Policy()
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise PolicyError(f"{POLICY_PATH} is not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise PolicyError(f"{POLICY_PATH} must be a mapping of settings")
-    try:
-        return Policy.model_validate(data)
-    except ValidationError as exc:
-        problems = [
-            f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}"
-            for err in exc.errors()
-        ]
-        raise PolicyError(f"{POLICY_PATH} is invalid: " + "; ".join(problems)) from None
+        policy = Policy()
+    else:
+        try:
+            data = yaml.safe_load(text)
+            root = yaml.compose(text)
+        except yaml.YAMLError as exc:
+            raise PolicyError(f"{POLICY_PATH} is not valid YAML: {exc}") from exc
+        if not isinstance(data, dict):
+            raise PolicyError(f"{POLICY_PATH}: the file must be a mapping of settings")
+        try:
+            policy = Policy.model_validate(data)
+        except ValidationError as exc:
+            problems = []
+            for err in exc.errors():
+                key = ".".join(str(p) for p in err["loc"]) or "(root)"
+                line = _line_of(root, tuple(err["loc"]))
+                problems.append(f"{POLICY_PATH}:{line}: {key}: {err['msg']}")
+            raise PolicyError("invalid policy: " + "; ".join(problems)) from None
+    return clamp(policy, ceiling) if ceiling is not None else policy
+
+
+def clamp(policy: Policy, ceiling: Limits) -> Policy:
+    limits = Limits(
+        max_files=min(policy.limits.max_files, ceiling.max_files),
+        max_changed_lines=min(policy.limits.max_changed_lines, ceiling.max_changed_lines),
+        max_areas=min(policy.limits.max_areas, ceiling.max_areas),
+    )
+    return policy.model_copy(update={"limits": limits})
 
 
 def policy_digest(text: str | None) -> str:

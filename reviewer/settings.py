@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from reviewer.errors import ConfigError
 from reviewer.llm.pricing import ModelInfo
+from reviewer.policy import Limits
 
 
 def default_database_url() -> str:
@@ -52,6 +53,11 @@ class Settings(BaseSettings):
     model_cache_warmup: bool = True
     max_findings_per_review: int = Field(default=25, ge=1)
 
+    # Host ceiling on the repo policy's size limits: a repo may tighten, never loosen past.
+    limits_max_files: int = Field(default=100, ge=1)
+    limits_max_changed_lines: int = Field(default=2000, ge=1)
+    limits_max_areas: int = Field(default=10, ge=1)
+
     audit_token: SecretStr | None = None
     audit_signing_key: SecretStr | None = None
     audit_checkpoint_every: int = Field(default=100, ge=1)
@@ -81,6 +87,13 @@ class Settings(BaseSettings):
                     f"{entry!r} is not provider:model with provider anthropic or openai"
                 )
         return value
+
+    def limits_ceiling(self) -> Limits:
+        return Limits(
+            max_files=self.limits_max_files,
+            max_changed_lines=self.limits_max_changed_lines,
+            max_areas=self.limits_max_areas,
+        )
 
     def private_key_pem(self) -> str | None:
         """The App's private key, from the PEM text or the file it points at."""

@@ -31,8 +31,10 @@ REPORT_KEYS = {
 }
 
 
-def run_cli(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "REVIEWER_DATABASE_URL": f"sqlite:///{db}"}
+def run_cli(
+    *args: str, db: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "REVIEWER_DATABASE_URL": f"sqlite:///{db}", **(env or {})}
     env.pop("REVIEWER_MODELS", None)
     return subprocess.run(
         [sys.executable, "-m", "reviewer.cli.main", *args],

@@ -16,6 +16,7 @@ from reviewer.pipeline import record as record_decision
 from reviewer.pipeline import review as run_review
 from reviewer.render import render_markdown
 from reviewer.runtime import build_runtime
+from reviewer.settings import Settings
 
 
 class Format(StrEnum):
@@ -23,9 +24,14 @@ class Format(StrEnum):
     json = "json"
 
 
-async def _review(ctx: ReviewContext, model: ModelRouter | None, max_findings: int) -> ReviewResult:
+async def _review(ctx: ReviewContext, model: ModelRouter | None, config: Settings) -> ReviewResult:
     try:
-        return await run_review(ctx, model=model, max_findings=max_findings)
+        return await run_review(
+            ctx,
+            model=model,
+            max_findings=config.max_findings_per_review,
+            ceiling=config.limits_ceiling(),
+        )
     finally:
         if model is not None:
             await model.aclose()
@@ -56,7 +62,7 @@ def review(
     if record:
         audit = build_runtime(config).audit
     with progress(f"reviewing {len(ctx.files)} changed file(s)"):
-        result = asyncio.run(_review(ctx, model, config.max_findings_per_review))
+        result = asyncio.run(_review(ctx, model, config))
     if audit is not None:
         record_decision(audit, ctx, result)
     if fmt is Format.json:

@@ -120,6 +120,7 @@ class GitHubJobs:
                 model=self.model,
                 github_requests=client.requests_made,
                 max_findings=self.runtime.settings.max_findings_per_review,
+                ceiling=self.runtime.settings.limits_ceiling(),
             )
             control.checkpoint()
             await _io(publish, client, ctx, result.decision, result.reports, run_id, self.bot_login)
