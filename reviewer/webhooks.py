@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -147,22 +148,28 @@ def _name(delivery: Delivery) -> str:
     return f"{delivery.event}.{delivery.action}" if delivery.action else delivery.event
 
 
+def _job(
+    kind: JobKind, delivery: Delivery, event: Event, pr: int, head_sha: str = "", **fields: Any
+) -> JobRequest:
+    """A job for this delivery; the payload keeps the event and action for the logs."""
+    return JobRequest(
+        kind=kind,
+        installation_id=_installation(event),
+        repo=_repo(event),
+        pr=pr,
+        head_sha=head_sha,
+        payload={"event": delivery.event, "action": delivery.action, **fields},
+    )
+
+
 def _route_pull_request(delivery: Delivery, event: PullRequestEvent) -> JobRequest | Ignored:
     pr = event.pull_request
     if delivery.action == "closed" and pr.merged:
         return _route_merge(delivery, event)
     if delivery.action == "labeled" and event.label and event.label.name == LABEL_HUMAN:
-        return JobRequest(
-            kind=JobKind.command_human,
-            installation_id=_installation(event),
-            repo=_repo(event),
-            pr=pr.number,
-            payload={
-                "event": delivery.event,
-                "action": delivery.action,
-                "via": "label",
-                "commenter": event.sender.login if event.sender else None,
-            },
+        sender = event.sender.login if event.sender else None
+        return _job(
+            JobKind.command_human, delivery, event, pr.number, via="label", commenter=sender
         )
     if delivery.action not in REVIEW_ACTIONS:
         return Ignored(f"{_name(delivery)} does not start a review")
@@ -175,44 +182,36 @@ def _route_pull_request(delivery: Delivery, event: PullRequestEvent) -> JobReque
         if changes is None or (changes.title is None and changes.body is None):
             return Ignored("pull_request.edited changed neither title nor body")
     author = pr.user
-    return JobRequest(
-        kind=JobKind.review,
-        installation_id=_installation(event),
-        repo=_repo(event),
-        pr=pr.number,
-        head_sha=pr.head.sha,
-        payload={
-            "event": delivery.event,
-            "action": delivery.action,
-            "sender": event.sender.login if event.sender else None,
-            "author": author.login if author else None,
-            "author_type": author.type if author else None,
-            "author_association": pr.author_association,
-            "base_ref": pr.base.ref,
-            "head_ref": pr.head.ref,
-            "head_repo": pr.head.repo.full_name if pr.head.repo else None,
-            "draft": pr.draft,
-        },
+    return _job(
+        JobKind.review,
+        delivery,
+        event,
+        pr.number,
+        pr.head.sha,
+        sender=event.sender.login if event.sender else None,
+        author=author.login if author else None,
+        author_type=author.type if author else None,
+        author_association=pr.author_association,
+        base_ref=pr.base.ref,
+        head_ref=pr.head.ref,
+        head_repo=pr.head.repo.full_name if pr.head.repo else None,
+        draft=pr.draft,
     )
 
 
 def _route_merge(delivery: Delivery, event: PullRequestEvent) -> JobRequest:
     """A merged PR: its outcome (and any revert it performs) goes to the audit log."""
     pr = event.pull_request
-    return JobRequest(
-        kind=JobKind.outcome,
-        installation_id=_installation(event),
-        repo=_repo(event),
-        pr=pr.number,
-        head_sha=pr.head.sha,
-        payload={
-            "event": delivery.event,
-            "action": delivery.action,
-            "merge_commit_sha": pr.merge_commit_sha,
-            "merged_by": pr.merged_by.login if pr.merged_by else None,
-            "title": pr.title,
-            "body": (pr.body or "")[:4000],
-        },
+    return _job(
+        JobKind.outcome,
+        delivery,
+        event,
+        pr.number,
+        pr.head.sha,
+        merge_commit_sha=pr.merge_commit_sha,
+        merged_by=pr.merged_by.login if pr.merged_by else None,
+        title=pr.title,
+        body=(pr.body or "")[:4000],
     )
 
 
@@ -223,18 +222,14 @@ def _route_review(delivery: Delivery, event: PullRequestReviewEvent) -> JobReque
     pr = event.pull_request
     if pr.state != "open":
         return Ignored(f"pull request #{pr.number} is {pr.state}")
-    return JobRequest(
-        kind=JobKind.gate,
-        installation_id=_installation(event),
-        repo=_repo(event),
-        pr=pr.number,
-        head_sha=pr.head.sha,
-        payload={
-            "event": delivery.event,
-            "action": delivery.action,
-            "reviewer": event.review.user.login if event.review.user else None,
-            "state": event.review.state,
-        },
+    return _job(
+        JobKind.gate,
+        delivery,
+        event,
+        pr.number,
+        pr.head.sha,
+        reviewer=event.review.user.login if event.review.user else None,
+        state=event.review.state,
     )
 
 
@@ -249,17 +244,13 @@ def _route_check_run(
         return Ignored(f"check run belongs to another app ({slug})")
     if not run.pull_requests:
         return Ignored("rerequested check run is not attached to a pull request")
-    return JobRequest(
-        kind=JobKind.review,
-        installation_id=_installation(event),
-        repo=_repo(event),
-        pr=run.pull_requests[0].number,
-        head_sha=run.head_sha,
-        payload={
-            "event": delivery.event,
-            "action": delivery.action,
-            "sender": event.sender.login if event.sender else None,
-        },
+    return _job(
+        JobKind.review,
+        delivery,
+        event,
+        run.pull_requests[0].number,
+        run.head_sha,
+        sender=event.sender.login if event.sender else None,
     )
 
 
@@ -274,18 +265,13 @@ def _route_comment(delivery: Delivery, event: IssueCommentEvent) -> JobRequest |
     commenter = event.comment.user or event.sender
     # Who may command us is decided by the worker through the permissions API:
     # author_association is not an access check.
-    return JobRequest(
-        kind=kind,
-        installation_id=_installation(event),
-        repo=_repo(event),
-        pr=event.issue.number,
-        head_sha="",
-        payload={
-            "event": delivery.event,
-            "action": delivery.action,
-            "commenter": commenter.login if commenter else None,
-            "comment_id": event.comment.id,
-        },
+    return _job(
+        kind,
+        delivery,
+        event,
+        event.issue.number,
+        commenter=commenter.login if commenter else None,
+        comment_id=event.comment.id,
     )
 
 

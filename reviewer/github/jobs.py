@@ -63,7 +63,7 @@ class GitHubJobs:
         if pr.get("state") != "open" or pr.get("draft"):
             log.info("review.skipped", state=pr.get("state"), draft=pr.get("draft"))
             return
-        await self._review(
+        await self.review_pr(
             client,
             job,
             control,
@@ -72,17 +72,6 @@ class GitHubJobs:
         )
 
     async def review_pr(
-        self,
-        client: GitHubClient,
-        job: JobView,
-        control: JobControl,
-        pr: dict[str, Any],
-        *,
-        human_requested: bool,
-    ) -> None:
-        await self._review(client, job, control, pr, human_requested=human_requested)
-
-    async def _review(
         self,
         client: GitHubClient,
         job: JobView,

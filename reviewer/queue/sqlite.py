@@ -46,6 +46,19 @@ def _view(row: Any) -> JobView:
     return JobView.model_validate(data)
 
 
+def _active_twin(conn: Connection, repo: str, pr: int, head_sha: str, kind: JobKind) -> int | None:
+    """The queued or running job with this key, if any (the unique key's other half)."""
+    return conn.scalar(
+        select(Job.id).where(
+            Job.repo == repo,
+            Job.pr == pr,
+            Job.head_sha == head_sha,
+            Job.kind == kind.value,
+            Job.state.in_((JobState.queued.value, JobState.running.value)),
+        )
+    )
+
+
 class SqliteJobQueue:
     """``JobQueue`` over SQLAlchemy Core; named for its default backend, SQLite."""
 
@@ -83,15 +96,7 @@ class SqliteJobQueue:
                 select(Delivery.delivery_id).where(Delivery.delivery_id == delivery_id)
             ):
                 return EnqueueResult(outcome=EnqueueOutcome.duplicate_delivery)
-            existing = conn.scalar(
-                select(Job.id).where(
-                    Job.repo == request.repo,
-                    Job.pr == request.pr,
-                    Job.head_sha == request.head_sha,
-                    Job.kind == request.kind.value,
-                    Job.state.in_((JobState.queued.value, JobState.running.value)),
-                )
-            )
+            existing = _active_twin(conn, request.repo, request.pr, request.head_sha, request.kind)
             if existing is not None:
                 self._record_delivery(conn, delivery_id, event, action, now, "duplicate", existing)
                 return EnqueueResult(outcome=EnqueueOutcome.duplicate_job, job_id=existing)
@@ -350,15 +355,7 @@ class SqliteJobQueue:
                 raise QueueError(
                     f"job {job_id} is {job.state.value}; only dead or cancelled jobs can be retried"
                 )
-            twin = conn.scalar(
-                select(Job.id).where(
-                    Job.repo == job.repo,
-                    Job.pr == job.pr,
-                    Job.head_sha == job.head_sha,
-                    Job.kind == job.kind.value,
-                    Job.state.in_((JobState.queued.value, JobState.running.value)),
-                )
-            )
+            twin = _active_twin(conn, job.repo, job.pr, job.head_sha, job.kind)
             if twin is not None:
                 raise QueueError(f"job {twin} for the same PR, head and kind is already active")
             conn.execute(
