@@ -45,6 +45,24 @@ def run_cli(
     )
 
 
+def review_json(
+    repo: Path, tmp_path: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``reviewer review --format json --no-audit`` of the repo's latest commit."""
+    return run_cli(
+        "review",
+        "--repo",
+        str(repo),
+        "--base",
+        "HEAD~1",
+        "--format",
+        "json",
+        "--no-audit",
+        db=tmp_path / "r.db",
+        env=env,
+    )
+
+
 @pytest.fixture
 def risky_repo(git_repo: GitRepo) -> GitRepo:
     git_repo.commit(
@@ -119,17 +137,7 @@ def test_no_model_never_approves_even_a_clean_change(git_repo, tmp_path):
     git_repo.commit(
         "Fix typo in README\n\nFixes #12. Tested by reading it.", {"README.md": "hello world\n"}
     )
-    proc = run_cli(
-        "review",
-        "--repo",
-        str(git_repo.path),
-        "--base",
-        "HEAD~1",
-        "--format",
-        "json",
-        "--no-audit",
-        db=tmp_path / "r.db",
-    )
+    proc = review_json(git_repo.path, tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["verdict"] == "human"
 
@@ -168,17 +176,7 @@ def test_policy_and_guidance_come_from_the_base_not_the_head(git_repo, tmp_path)
             "src/a.py": "x = 2\n",
         },
     )
-    proc = run_cli(
-        "review",
-        "--repo",
-        str(git_repo.path),
-        "--base",
-        "HEAD~1",
-        "--format",
-        "json",
-        "--no-audit",
-        db=tmp_path / "r.db",
-    )
+    proc = review_json(git_repo.path, tmp_path)
     result = json.loads(proc.stdout)
     codes = {r["code"] for r in result["reasons"]}
     assert "policy.self_edit" in codes and result["verdict"] == "human"
@@ -187,17 +185,7 @@ def test_policy_and_guidance_come_from_the_base_not_the_head(git_repo, tmp_path)
 def test_invalid_policy_on_base_sends_to_human_with_the_error(git_repo, tmp_path):
     git_repo.commit("Initial", {".github/reviewer.yml": "version: 1\nlimits: {max_flies: 3}\n"})
     git_repo.commit("Change", {"src/a.py": "x = 2\n"})
-    proc = run_cli(
-        "review",
-        "--repo",
-        str(git_repo.path),
-        "--base",
-        "HEAD~1",
-        "--format",
-        "json",
-        "--no-audit",
-        db=tmp_path / "r.db",
-    )
+    proc = review_json(git_repo.path, tmp_path)
     reasons = json.loads(proc.stdout)["reasons"]
     invalid = [r for r in reasons if r["code"] == "policy.invalid"]
     assert invalid and "max_flies" in invalid[0]["message"]

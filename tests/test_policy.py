@@ -8,7 +8,7 @@ import pytest
 
 from reviewer.errors import PolicyError
 from reviewer.policy import Limits, Policy, load_policy
-from tests.test_local_review import run_cli
+from tests.test_local_review import review_json
 
 
 @pytest.mark.parametrize(
@@ -52,18 +52,7 @@ def test_local_review_applies_the_host_ceiling(git_repo, tmp_path):
     )
     git_repo.commit("Change both", {"a.txt": "2\n", "b.txt": "2\n"})
     env = {"REVIEWER_LIMITS_MAX_FILES": "1"}
-    proc = run_cli(
-        "review",
-        "--repo",
-        str(git_repo.path),
-        "--base",
-        "HEAD~1",
-        "--format",
-        "json",
-        "--no-audit",
-        db=tmp_path / "r.db",
-        env=env,
-    )
+    proc = review_json(git_repo.path, tmp_path, env)
     assert proc.returncode == 0, proc.stderr
     codes = [r["code"] for r in json.loads(proc.stdout)["reasons"]]
     assert "size.files" in codes
