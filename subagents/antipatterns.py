@@ -17,9 +17,7 @@ from typing import TYPE_CHECKING
 from subagents.base import (
     DeterministicSubAgent,
     Finding,
-    ReportStatus,
     Severity,
-    SubAgentReport,
     fingerprint,
 )
 from subagents.secrets import redact
@@ -27,7 +25,6 @@ from subagents.secrets import redact
 if TYPE_CHECKING:
     from reviewer.context import ChangedFile, ReviewContext
     from reviewer.guidance import GuidanceDoc, GuidanceRule
-    from reviewer.llm import ModelClient
 
 NAME = "antipatterns"
 MAX_LINE = 2000  # rule patterns come from repos; bound the text they run on
@@ -95,11 +92,6 @@ class AntipatternsAgent(DeterministicSubAgent):
     def check(self, ctx: ReviewContext) -> list[Finding]:
         return scan(ctx)
 
-    async def run(self, ctx: ReviewContext, model: ModelClient | None) -> SubAgentReport:
-        report = await super().run(ctx, model)
-        if report.status is ReportStatus.failed:
-            return report
-        docs = len(ctx.guidance)
+    def summary(self, ctx: ReviewContext, findings: list[Finding]) -> str:
         rules = sum(1 for d in ctx.guidance for r in d.rules if r.pattern)
-        summary = f"checked {rules} pattern rule(s) from {docs} guidance doc(s)"
-        return report.model_copy(update={"rationale": f"{summary}. {report.rationale}"})
+        return f"checked {rules} pattern rule(s) from {len(ctx.guidance)} guidance doc(s)"

@@ -127,7 +127,22 @@ class DeterministicSubAgent:
     def check(self, ctx: ReviewContext) -> list[Finding]:
         return []
 
+    def summary(self, ctx: ReviewContext, findings: list[Finding]) -> str:
+        """One line on what the deterministic part looked at, put before the rationale."""
+        return ""
+
     async def run(self, ctx: ReviewContext, model: ModelClient | None) -> SubAgentReport:
+        report = await self._run(ctx, model)
+        if report.status is ReportStatus.failed and report.error and not report.model:
+            return report  # the deterministic check itself crashed
+        line = self.summary(ctx, report.findings)
+        return (
+            report.model_copy(update={"rationale": f"{line}. {report.rationale}"})
+            if line
+            else report
+        )
+
+    async def _run(self, ctx: ReviewContext, model: ModelClient | None) -> SubAgentReport:
         started = time.perf_counter()
         try:
             # In a thread, so the panel's per-agent timeout can fire on a slow check.

@@ -18,15 +18,12 @@ from reviewer.paths import is_test_path
 from subagents.base import (
     DeterministicSubAgent,
     Finding,
-    ReportStatus,
     Severity,
-    SubAgentReport,
     fingerprint,
 )
 
 if TYPE_CHECKING:
     from reviewer.context import ChangedFile, ReviewContext
-    from reviewer.llm import ModelClient
 
 NAME = "description"
 
@@ -307,9 +304,5 @@ class DescriptionAgent(DeterministicSubAgent):
     def check(self, ctx: ReviewContext) -> list[Finding]:
         return findings_for(assess(ctx.title, ctx.body, ctx.files))
 
-    async def run(self, ctx: ReviewContext, model: ModelClient | None) -> SubAgentReport:
-        report = await super().run(ctx, model)
-        if report.status is ReportStatus.failed:
-            return report
-        rubric = assess(ctx.title, ctx.body, ctx.files)
-        return report.model_copy(update={"rationale": f"{rubric.summary()}. {report.rationale}"})
+    def summary(self, ctx: ReviewContext, findings: list[Finding]) -> str:
+        return assess(ctx.title, ctx.body, ctx.files).summary()

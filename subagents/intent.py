@@ -19,15 +19,12 @@ from reviewer.paths import area_of, is_test_path
 from subagents.base import (
     DeterministicSubAgent,
     Finding,
-    ReportStatus,
     Severity,
-    SubAgentReport,
     fingerprint,
 )
 
 if TYPE_CHECKING:
     from reviewer.context import ChangedFile, ReviewContext
-    from reviewer.llm import ModelClient
 
 NAME = "intent"
 
@@ -197,9 +194,5 @@ class IntentAgent(DeterministicSubAgent):
     def check(self, ctx: ReviewContext) -> list[Finding]:
         return _scope_findings(assess_scope(ctx)) + _docs_title_findings(ctx)
 
-    async def run(self, ctx: ReviewContext, model: ModelClient | None) -> SubAgentReport:
-        report = await super().run(ctx, model)
-        if report.status is ReportStatus.failed:
-            return report
-        summary = assess_scope(ctx).summary()
-        return report.model_copy(update={"rationale": f"{summary}. {report.rationale}"})
+    def summary(self, ctx: ReviewContext, findings: list[Finding]) -> str:
+        return assess_scope(ctx).summary()

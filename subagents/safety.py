@@ -18,9 +18,7 @@ from reviewer.paths import is_test_path
 from subagents.base import (
     DeterministicSubAgent,
     Finding,
-    ReportStatus,
     Severity,
-    SubAgentReport,
     fingerprint,
 )
 from subagents.gitleaks import path_rules as secret_path_rules
@@ -30,7 +28,6 @@ __all__ = ["SafetyAgent", "redact", "scan"]
 
 if TYPE_CHECKING:
     from reviewer.context import ChangedFile, ReviewContext
-    from reviewer.llm import ModelClient
 
 NAME = "safety"
 MAX_LINE = 4000  # longer lines (minified bundles) are scanned up to here
@@ -276,10 +273,8 @@ class SafetyAgent(DeterministicSubAgent):
     def check(self, ctx: ReviewContext) -> list[Finding]:
         return scan(ctx)
 
-    async def run(self, ctx: ReviewContext, model: ModelClient | None) -> SubAgentReport:
-        report = await super().run(ctx, model)
-        if report.status is ReportStatus.failed:
-            return report
-        rules = Counter(rule for f in report.findings for rule in f.rule_ids)
-        seen = ", ".join(f"{rule} x{n}" for rule, n in sorted(rules.items())) or "nothing flagged"
-        return report.model_copy(update={"rationale": f"flagged: {seen}. {report.rationale}"})
+    def summary(self, ctx: ReviewContext, findings: list[Finding]) -> str:
+        rules = Counter(rule for f in findings for rule in f.rule_ids)
+        return "flagged: " + (
+            ", ".join(f"{rule} x{n}" for rule, n in sorted(rules.items())) or "nothing flagged"
+        )
