@@ -22,6 +22,8 @@ from subagents.base import Finding, ReportStatus, Severity, SubAgentReport
 
 NON_CODE_ROOT = "(root)"
 
+REASON_CHARS = 300
+
 Verdict = Literal["approve", "human", "shadow_approve"]
 
 
@@ -206,7 +208,9 @@ def gate_reports(_: ReviewContext, reports: list[SubAgentReport]) -> list[Reason
     reasons = []
     for report in reports:
         if report.status in codes:
-            detail = report.error or report.rationale or report.status.value
+            detail = (report.error or report.rationale or report.status.value).strip()
+            # A reason is one line; the report itself keeps the full rationale (a trace...).
+            detail = detail.splitlines()[0][:REASON_CHARS] if detail else report.status.value
             reasons.append(
                 Reason(source=report.subagent, code=codes[report.status], message=detail)
             )

@@ -27,7 +27,7 @@ def _finding_line(f: Finding) -> str:
 
 
 def _report_row(r: SubAgentReport) -> str:
-    note = (r.error or r.rationale or "").replace("\n", " ").replace("|", "\\|")
+    note = (r.error or r.rationale or "").strip().split("\n", 1)[0].replace("|", "\\|")
     return f"| {r.subagent} | {r.status.value} | {len(r.findings)} | {note[:160]} |"
 
 
