@@ -175,7 +175,7 @@ def _webhook_router(intake: Intake, max_body_bytes: int) -> APIRouter:
     return router
 
 
-def _ops_router(queue: JobQueue) -> APIRouter:
+def _ops_router(queue: JobQueue, max_depth: int) -> APIRouter:
     router = APIRouter()
 
     @router.get("/healthz")
@@ -190,11 +190,24 @@ def _ops_router(queue: JobQueue) -> APIRouter:
             reason = f"database unreachable: {type(exc).__name__}: {str(exc).splitlines()[0]}"
             log.warning("not ready", reason=reason)
             return JSONResponse({"status": "unavailable", "reason": reason[:300]}, 503)
+        # Over the depth we still accept webhooks (200: never drop work), and say so.
+        try:
+            queued = queue.depth().get("queued", 0)
+        except Exception:
+            queued = 0
+        if queued > max_depth:
+            return JSONResponse(
+                {
+                    "status": "degraded",
+                    "reason": f"{queued} jobs queued, above REVIEWER_QUEUE_MAX_DEPTH={max_depth}",
+                    "queued": queued,
+                }
+            )
         return JSONResponse({"status": "ok"})
 
     @router.get("/metrics")
     def scrape() -> Response:
-        return Response(metrics.render(queue), media_type=metrics.CONTENT_TYPE)
+        return Response(metrics.render(queue, max_depth), media_type=metrics.CONTENT_TYPE)
 
     return router
 
@@ -231,7 +244,7 @@ def create_app(
         title="PR reviewer", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json"
     )
     app.include_router(_webhook_router(intake, settings.max_body_bytes))
-    app.include_router(_ops_router(queue))
+    app.include_router(_ops_router(queue, settings.queue_max_depth))
     for router in routers:
         app.include_router(router)
     return app

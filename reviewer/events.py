@@ -146,11 +146,22 @@ class CheckRunEvent(Event):
     check_run: CheckRun
 
 
+class ReviewThread(_Model):
+    node_id: str | None = None
+    comments: list[Comment] = Field(default_factory=list)
+
+
+class PullRequestReviewThreadEvent(Event):
+    pull_request: PullRequest
+    thread: ReviewThread
+
+
 EVENT_MODELS: dict[str, type[Event]] = {
     "pull_request": PullRequestEvent,
     "issue_comment": IssueCommentEvent,
     "check_run": CheckRunEvent,
     "pull_request_review": PullRequestReviewEvent,
+    "pull_request_review_thread": PullRequestReviewThreadEvent,
 }
 """``X-GitHub-Event`` -> model; any other event parses as the generic :class:`Event`."""
 

@@ -9,7 +9,9 @@ hand, so it can never drift from the database.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -50,9 +52,33 @@ JOB_DURATION = Histogram(
     buckets=(0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200),
     registry=REGISTRY,
 )
+JOB_QUEUE_WAIT = Histogram(
+    "reviewer_job_queue_wait_seconds",
+    "Time from a job being queued to its first start, by job kind.",
+    ["kind"],
+    buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600),
+    registry=REGISTRY,
+)
+JOB_END_TO_END = Histogram(
+    "reviewer_job_end_to_end_seconds",
+    "Time from a job being queued to it being done (all attempts), by job kind.",
+    ["kind"],
+    buckets=(1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600),
+    registry=REGISTRY,
+)
+REDELIVERIES = Counter(
+    "reviewer_redeliveries_total",
+    "Failed webhook deliveries we asked GitHub to redeliver (the redelivery sweeper).",
+    registry=REGISTRY,
+)
+MODEL_CALLS_IN_FLIGHT = Gauge(
+    "reviewer_model_calls_in_flight",
+    "Model calls in flight in this process (capped by REVIEWER_MODEL_MAX_IN_FLIGHT).",
+    registry=REGISTRY,
+)
 JOBS_FINISHED = Counter(
     "reviewer_jobs_finished_total",
-    "Job attempts finished, by outcome (done, retry, dead, cancelled, superseded).",
+    "Job attempts finished, by outcome (done, retry, dead, superseded, released, lease_lost).",
     ["outcome"],
     registry=REGISTRY,
 )
@@ -80,13 +106,41 @@ GITHUB_RATE_LIMIT_REMAINING = Gauge(
     ["resource"],
     registry=REGISTRY,
 )
+FEEDBACK_HELPFUL_RATE = Gauge(
+    "reviewer_feedback_helpful_rate",
+    "Share of rated findings engineers found helpful, by scope (rule or subagent) and name; "
+    "set by each feedback poll cycle and report (reviewer.feedback).",
+    ["scope", "name"],
+    registry=REGISTRY,
+)
+FEEDBACK_RATED = Gauge(
+    "reviewer_feedback_rated_findings",
+    "Findings with at least one explicit rating, by scope (rule or subagent) and name.",
+    ["scope", "name"],
+    registry=REGISTRY,
+)
+
+
+def github_response(method: str, status: str, headers: Mapping[str, Any] | None) -> None:
+    """Count one GitHub response and remember the rate limit it reported."""
+    GITHUB_REQUESTS.labels(method=method.upper(), status=status).inc()
+    lowered = {str(k).lower(): v for k, v in (headers or {}).items()}
+    remaining = lowered.get("x-ratelimit-remaining")
+    if remaining is not None:
+        with contextlib.suppress(TypeError, ValueError):
+            GITHUB_RATE_LIMIT_REMAINING.labels(
+                resource=str(lowered.get("x-ratelimit-resource", "core"))
+            ).set(float(remaining))
 
 
 class QueueDepthCollector(Collector):
-    """``reviewer_queue_jobs{state}`` read from ``queue.depth()`` at scrape time."""
+    """``reviewer_queue_jobs{state}``, ``reviewer_queue_installation_jobs{installation,
+    state}`` (installations with queued or running work) and ``reviewer_queue_backpressure``
+    read from the queue at scrape time."""
 
-    def __init__(self, queue: JobQueue) -> None:
+    def __init__(self, queue: JobQueue, max_depth: int | None = None) -> None:
         self._queue = queue
+        self._max_depth = max_depth
 
     def collect(self) -> Iterable[Metric]:
         try:
@@ -100,20 +154,43 @@ class QueueDepthCollector(Collector):
         for state in JobState:
             family.add_metric([state.value], depth.get(state.value, 0))
         yield family
+        if self._max_depth is not None:
+            pressure = GaugeMetricFamily(
+                "reviewer_queue_backpressure",
+                "1 while more jobs are queued than REVIEWER_QUEUE_MAX_DEPTH: installations "
+                "over their share run one job at a time; nothing is dropped.",
+            )
+            pressure.add_metric([], 1.0 if depth.get("queued", 0) > self._max_depth else 0.0)
+            yield pressure
+        try:
+            per_installation = self._queue.depth_by_installation()
+        except Exception as exc:
+            log.warning("queue depth unavailable", error=f"{type(exc).__name__}: {exc}")
+            return
+        family = GaugeMetricFamily(
+            "reviewer_queue_installation_jobs",
+            "Queued and running jobs per installation (0: no installation).",
+            labels=["installation", "state"],
+        )
+        for installation, counts in sorted(per_installation.items()):
+            for name, count in sorted(counts.items()):
+                family.add_metric([str(installation), name], count)
+        yield family
 
 
 class _Scrape(Collector):
     """The shared registry plus one app's queue, collected together for one exposition."""
 
-    def __init__(self, queue: JobQueue | None) -> None:
+    def __init__(self, queue: JobQueue | None, max_depth: int | None = None) -> None:
         self._queue = queue
+        self._max_depth = max_depth
 
     def collect(self) -> Iterable[Metric]:
         yield from REGISTRY.collect()
         if self._queue is not None:
-            yield from QueueDepthCollector(self._queue).collect()
+            yield from QueueDepthCollector(self._queue, self._max_depth).collect()
 
 
-def render(queue: JobQueue | None = None) -> bytes:
+def render(queue: JobQueue | None = None, max_depth: int | None = None) -> bytes:
     """The Prometheus text exposition for ``/metrics`` (serve it with :data:`CONTENT_TYPE`)."""
-    return generate_latest(_Scrape(queue))
+    return generate_latest(_Scrape(queue, max_depth))

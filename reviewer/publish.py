@@ -113,10 +113,10 @@ def comment_body(finding: Finding) -> str:
 
 def _review(
     client: GitHubClient, ctx: ReviewContext, decision: Decision, comments: list[dict[str, Any]]
-) -> None:
+) -> dict[str, Any] | None:
     assert ctx.pr is not None
     if decision.verdict != "approve" and not comments:
-        return
+        return None
     event = "APPROVE" if decision.verdict == "approve" else "COMMENT"
     body = {
         "commit_id": ctx.head_sha,
@@ -126,13 +126,14 @@ def _review(
         + (f" ({len(comments)} inline comment(s))" if comments else ""),
     }
     try:
-        client.create_review(ctx.repo, ctx.pr, body)
+        return client.create_review(ctx.repo, ctx.pr, body)
     except GitHubError as exc:
         if exc.status != 422 or not comments:
             raise
         log.warning("publish.review_rejected", error=str(exc))
         if event == "APPROVE":
             client.create_review(ctx.repo, ctx.pr, {**body, "comments": []})
+    return None
 
 
 def _labels(client: GitHubClient, ctx: ReviewContext, decision: Decision) -> None:
@@ -188,11 +189,21 @@ def publish(
     reports: list[SubAgentReport],
     run_id: int,
     bot_login: str | None,
-) -> None:
-    """Write the decision to the PR; the check run is written last, as the gate."""
+    demoted: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """Write the decision to the PR; the check run is written last, as the gate.
+
+    Returns what was posted (``review``, ``inline`` count, ``summary`` comment) so the
+    feedback poller can find our comments. Findings whose every guidance rule is in
+    ``demoted`` (low helpful rate, see ``reviewer.feedback``) stay in the summary only."""
     # Findings that cannot be anchored stay in the summary, which lists every finding.
-    comments = [c for f in decision.findings if (c := anchor(ctx, f)) is not None]
-    _review(client, ctx, decision, comments)
+    comments = [
+        c
+        for f in decision.findings
+        if not (f.rule_ids and all(r in demoted for r in f.rule_ids))
+        and (c := anchor(ctx, f)) is not None
+    ]
+    posted = _review(client, ctx, decision, comments)
     _labels(client, ctx, decision)
     requested = _reviewers(client, ctx, decision)
     summary = render_markdown(decision, reports, title=f"Head {ctx.head_sha[:12]}")
@@ -210,3 +221,4 @@ def publish(
             "output": {"title": HEADLINES[decision.verdict], "summary": summary[:MAX_SUMMARY]},
         },
     )
+    return {"review": posted, "inline": len(comments) if posted else 0, "summary": comment}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -30,20 +31,36 @@ class Runtime:
             worker_id=worker_id,
             poll_seconds=self.settings.worker_poll_seconds,
             heartbeat_seconds=max(self.settings.job_lease_seconds / 3, 0.05),
+            grace_seconds=self.settings.worker_shutdown_grace_seconds,
         )
 
 
 def build_runtime(settings: Settings) -> Runtime:
     """Database, queue and audit log; workers add ``github_handlers`` on top."""
     engine = open_database(settings.database_url)
-    queue = SqliteJobQueue(
-        engine,
-        max_attempts=settings.job_max_attempts,
-        lease_seconds=settings.job_lease_seconds,
-        backoff_base=settings.job_backoff_base_seconds,
-    )
+    queue = make_queue(settings, engine)
     audit = AuditLog(engine, audit_signer(settings), settings.audit_checkpoint_every)
     return Runtime(settings=settings, engine=engine, queue=queue, audit=audit)
+
+
+def make_queue(settings: Settings, engine: Engine) -> JobQueue:
+    """procrastinate on PostgreSQL, the SQL queue on SQLite (``REVIEWER_QUEUE_BACKEND``
+    can force the SQL queue on PostgreSQL too)."""
+    backend = settings.queue_backend
+    if backend == "auto":
+        backend = "procrastinate" if engine.dialect.name == "postgresql" else "sql"
+    options: dict[str, Any] = {
+        "max_attempts": settings.job_max_attempts,
+        "lease_seconds": settings.job_lease_seconds,
+        "backoff_base": settings.job_backoff_base_seconds,
+        "installation_concurrency": settings.queue_installation_concurrency,
+        "max_depth": settings.queue_max_depth,
+    }
+    if backend == "procrastinate":
+        from reviewer.queue.procrastinate import ProcrastinateJobQueue
+
+        return ProcrastinateJobQueue(engine, **options)
+    return SqliteJobQueue(engine, **options)
 
 
 def audit_signer(settings: Settings) -> CheckpointSigner | None:

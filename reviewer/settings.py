@@ -53,6 +53,13 @@ class Settings(BaseSettings):
     model_cache_warmup: bool = True
     max_findings_per_review: int = Field(default=25, ge=1)
 
+    # Feedback (docs/eval.md): ratings of our comments and per-rule precision.
+    feedback_precision_floor: float = Field(default=0.5, ge=0, le=1)
+    feedback_min_ratings: int = Field(default=10, ge=1)
+    feedback_auto_demote: bool = False
+    feedback_rate_limit_reserve: int = Field(default=500, ge=0)
+    feedback_stop_after_close_days: float = Field(default=14.0, ge=0)
+
     # Host ceiling on the repo policy's size limits: a repo may tighten, never loosen past.
     limits_max_files: int = Field(default=100, ge=1)
     limits_max_changed_lines: int = Field(default=2000, ge=1)
@@ -66,6 +73,14 @@ class Settings(BaseSettings):
     job_lease_seconds: float = Field(default=60.0, gt=0)
     job_backoff_base_seconds: float = Field(default=5.0, ge=0)
     worker_poll_seconds: float = Field(default=0.5, gt=0)
+    # Scale-out (docs/deploy.md): queue backend, fairness, backpressure, shutdown, sweeper.
+    queue_backend: Literal["auto", "sql", "procrastinate"] = "auto"
+    queue_installation_concurrency: int = Field(default=4, ge=1)
+    queue_max_depth: int = Field(default=1000, ge=1)
+    worker_shutdown_grace_seconds: float = Field(default=30.0, ge=0)
+    model_max_in_flight: int = Field(default=16, ge=1)
+    redelivery_sweep_seconds: float = Field(default=600.0, ge=0)
+    redelivery_lookback_hours: float = Field(default=72.0, gt=0)
     max_body_bytes: int = Field(default=25 * 1024 * 1024, gt=0)
     log_format: Literal["json", "console"] = "json"
     log_level: str = "INFO"

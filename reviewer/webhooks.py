@@ -23,6 +23,7 @@ from reviewer.events import (
     IssueCommentEvent,
     PullRequestEvent,
     PullRequestReviewEvent,
+    PullRequestReviewThreadEvent,
     model_for,
 )
 from reviewer.labels import LABEL_HUMAN
@@ -141,6 +142,8 @@ def route(delivery: Delivery, bot_login: str | None) -> JobRequest | Ignored:
         return _route_comment(delivery, payload)
     if isinstance(payload, PullRequestReviewEvent):
         return _route_review(delivery, payload)
+    if isinstance(payload, PullRequestReviewThreadEvent):
+        return _route_thread(delivery, payload)
     return Ignored(f"{_name(delivery)} is not an event we act on")
 
 
@@ -260,9 +263,24 @@ def _route_comment(delivery: Delivery, event: IssueCommentEvent) -> JobRequest |
     if event.issue.pull_request is None:
         return Ignored(f"comment on issue #{event.issue.number}, not a pull request")
     kind = command_in(event.comment.body)
+    commenter = event.comment.user or event.sender
+    feedback = feedback_command(event.comment.body)
+    if kind is None and feedback is not None:
+        return JobRequest(
+            kind=JobKind.feedback,
+            installation_id=_installation(event),
+            repo=_repo(event),
+            pr=event.issue.number,
+            head_sha=f"comment:{event.comment.id}",  # one job per command, none superseded
+            payload={
+                **feedback,
+                "signal": "command",
+                "commenter": commenter.login if commenter else None,
+                "comment_id": event.comment.id,
+            },
+        )
     if kind is None:
         return Ignored("comment carries no /reviewer command")
-    commenter = event.comment.user or event.sender
     # Who may command us is decided by the worker through the permissions API:
     # author_association is not an access check.
     return _job(
@@ -272,6 +290,48 @@ def _route_comment(delivery: Delivery, event: IssueCommentEvent) -> JobRequest |
         event.issue.number,
         commenter=commenter.login if commenter else None,
         comment_id=event.comment.id,
+    )
+
+
+_FEEDBACK = re.compile(
+    r"/reviewer\s+feedback(?:\s+(?P<id>\S+))?(?:\s+(?P<rating>\S+))?(?:\s+(?P<reason>.*))?",
+    re.IGNORECASE,
+)
+
+
+def feedback_command(body: str) -> dict[str, str | None] | None:
+    """``/reviewer feedback <finding-id> helpful|unhelpful "reason"`` on the first line:
+    its parts, or ``{"error": ...}`` when malformed; None when it is not this command."""
+    first_line = body.lstrip().split("\n", 1)[0].strip()
+    match = _FEEDBACK.fullmatch(first_line)
+    if match is None:
+        return None
+    rating = (match.group("rating") or "").lower()
+    if not match.group("id") or rating not in ("helpful", "unhelpful"):
+        return {"error": 'usage: /reviewer feedback <finding-id> helpful|unhelpful "reason"'}
+    reason = (match.group("reason") or "").strip()
+    if len(reason) >= 2 and reason[0] == reason[-1] and reason[0] in "\"'":
+        reason = reason[1:-1].strip()
+    return {"finding_id": match.group("id"), "rating": rating, "reason": reason[:1000] or None}
+
+
+def _route_thread(delivery: Delivery, event: PullRequestReviewThreadEvent) -> JobRequest | Ignored:
+    """A resolved (or unresolved) thread: a weak signal on the comment that started it."""
+    if delivery.action not in ("resolved", "unresolved") or not event.thread.comments:
+        return Ignored(f"{_name(delivery)} carries no feedback")
+    root = event.thread.comments[0]
+    return JobRequest(
+        kind=JobKind.feedback,
+        installation_id=_installation(event),
+        repo=_repo(event),
+        pr=event.pull_request.number,
+        head_sha=f"thread:{root.id}:{delivery.delivery_id}",
+        payload={
+            "signal": "resolved",
+            "resolved": delivery.action == "resolved",
+            "thread_comment_id": root.id,
+            "by": event.sender.login if event.sender else None,
+        },
     )
 
 

@@ -12,10 +12,12 @@ import asyncio
 import os
 import socket
 import threading
+import time
 from collections.abc import Awaitable, Callable, Mapping
 
 import structlog
 
+from reviewer import metrics
 from reviewer.errors import ReviewerError
 from reviewer.queue.base import JobKind, JobQueue, JobState, JobView
 
@@ -38,6 +40,10 @@ class LeaseLost(ReviewerError):
     """Another worker reclaimed this job; stop without writing anything."""
 
 
+class ShuttingDown(ReviewerError):
+    """The worker is stopping and the job did not finish within the grace period."""
+
+
 class JobControl:
     """What a running handler may ask of the worker."""
 
@@ -45,6 +51,7 @@ class JobControl:
         self.job = job
         self.superseded_by: str | None = None
         self.lease_lost = False
+        self.shutting_down = False
         self.cancelled = asyncio.Event()
 
     @property
@@ -74,12 +81,26 @@ class Worker:
         worker_id: str | None = None,
         poll_seconds: float = 0.5,
         heartbeat_seconds: float = 10.0,
+        grace_seconds: float = 30.0,
     ) -> None:
         self.queue = queue
         self.handlers = handlers
         self.worker_id = worker_id or default_worker_id()
         self.poll_seconds = poll_seconds
         self.heartbeat_seconds = heartbeat_seconds
+        self.grace_seconds = grace_seconds
+        self.stop = threading.Event()
+
+    async def _watch_shutdown(self, control: JobControl, task: asyncio.Task[None]) -> None:
+        """On stop, let the job run up to the grace period, then cancel it (it is released)."""
+        while not task.done() and not self.stop.is_set():
+            await asyncio.sleep(0.05)
+        deadline = time.monotonic() + self.grace_seconds
+        while not task.done() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        if not task.done():
+            control.shutting_down = True
+            task.cancel()
 
     async def _heartbeat(self, control: JobControl, task: asyncio.Task[None]) -> None:
         while not task.done():
@@ -96,7 +117,13 @@ class Worker:
     async def run_job(self, job: JobView) -> JobState:
         """Run one claimed job to an outcome; never raises for handler failures."""
         handler = self.handlers.get(job.kind)
+        started = time.monotonic()
+        if job.attempts == 1 and job.started_at is not None:
+            metrics.JOB_QUEUE_WAIT.labels(kind=job.kind.value).observe(
+                max(job.started_at - job.created_at, 0.0)
+            )
         structlog.contextvars.bind_contextvars(
+            installation_id=job.installation_id,
             job_id=job.id,
             repo=job.repo,
             pr=job.pr,
@@ -110,31 +137,54 @@ class Worker:
             control = JobControl(job)
             task = asyncio.ensure_future(handler(job, control))
             beat = asyncio.ensure_future(self._heartbeat(control, task))
+            watch = asyncio.ensure_future(self._watch_shutdown(control, task))
             try:
                 await task
+            except asyncio.CancelledError:
+                if control.shutting_down:
+                    raise ShuttingDown("not finished within the shutdown grace period") from None
+                raise
             finally:
                 beat.cancel()
+                watch.cancel()
             self.queue.complete(job.id, self.worker_id)
             log.info("job.done", attempts=job.attempts)
-            return JobState.done
+            metrics.JOB_END_TO_END.labels(kind=job.kind.value).observe(
+                max(time.time() - job.created_at, 0.0)
+            )
+            return self._finished(job, started, "done", JobState.done)
         except Superseded as exc:
             self.queue.cancel(job.id, self.worker_id, str(exc))
             log.info("job.superseded", by=exc.sha)
-            return JobState.cancelled
+            return self._finished(job, started, "superseded", JobState.cancelled)
+        except ShuttingDown as exc:
+            self.queue.release(job.id, self.worker_id, str(exc))
+            log.warning("job.released", reason=str(exc))
+            return self._finished(job, started, "released", JobState.queued)
         except (LeaseLost, asyncio.CancelledError):
             log.warning("job.lease_lost")
-            return JobState.running
+            return self._finished(job, started, "lease_lost", JobState.running)
         except PermanentJobError as exc:
             log.error("job.dead", error=str(exc))
-            return self.queue.fail(job.id, self.worker_id, str(exc), retryable=False)
+            state = self.queue.fail(job.id, self.worker_id, str(exc), retryable=False)
+            return self._finished(job, started, "dead", state)
         except Exception as exc:
             state = self.queue.fail(job.id, self.worker_id, f"{type(exc).__name__}: {exc}")
             log.exception("job.failed", next_state=state.value)
-            return state
+            outcome = "retry" if state is JobState.queued else state.value
+            return self._finished(job, started, outcome, state)
         finally:
             structlog.contextvars.unbind_contextvars(
-                "job_id", "repo", "pr", "head_sha", "delivery_id"
+                "installation_id", "job_id", "repo", "pr", "head_sha", "delivery_id"
             )
+
+    @staticmethod
+    def _finished(job: JobView, started: float, outcome: str, state: JobState) -> JobState:
+        metrics.JOB_DURATION.labels(kind=job.kind.value).observe(time.monotonic() - started)
+        if outcome == "dead" or state is JobState.dead:
+            outcome = "dead"
+        metrics.JOBS_FINISHED.labels(outcome=outcome).inc()
+        return state
 
     async def run_once(self) -> bool:
         """Claim and run one job; False when nothing was runnable."""
@@ -145,14 +195,25 @@ class Worker:
         return True
 
     async def run(self, stop: threading.Event | None = None, max_jobs: int | None = None) -> int:
-        """Work until ``stop`` is set (or ``max_jobs`` ran); returns how many jobs ran."""
-        stop = stop or threading.Event()
+        """Work until ``stop`` is set (or ``max_jobs`` ran); returns how many jobs ran.
+
+        A job running when ``stop`` is set may finish within ``grace_seconds``; after that
+        it is cancelled and released to the queue (its attempt not counted)."""
+        if stop is not None:
+            self.stop = stop
+        stop = self.stop
         done = 0
         log.info("worker.started", worker_id=self.worker_id)
-        while not stop.is_set() and (max_jobs is None or done < max_jobs):
-            if await self.run_once():
-                done += 1
-                continue
-            await asyncio.to_thread(stop.wait, self.poll_seconds)
+        try:
+            while not stop.is_set() and (max_jobs is None or done < max_jobs):
+                if await self.run_once():
+                    done += 1
+                    continue
+                await asyncio.to_thread(stop.wait, self.poll_seconds)
+        finally:
+            try:
+                await asyncio.to_thread(self.queue.close_worker, self.worker_id)
+            except Exception as exc:  # the database may be gone at shutdown
+                log.warning("worker.close_failed", error=f"{type(exc).__name__}: {exc}")
         log.info("worker.stopped", worker_id=self.worker_id, jobs=done)
         return done

@@ -20,6 +20,14 @@ POSTGRES_URL = os.environ.get(
 
 
 @pytest.fixture(autouse=True)
+def _isolated_trace_cache(tmp_path_factory: pytest.TempPathFactory,
+                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tracer's blob cache in a fresh folder per test (subprocesses inherit it), so no
+    test depends on what an earlier run left in the user's cache directory."""
+    monkeypatch.setenv("REVIEWER_TRACE_CACHE_DIR", str(tmp_path_factory.mktemp("trace-cache")))
+
+
+@pytest.fixture(autouse=True)
 def _reset_logging() -> Iterator[None]:
     """A CLI command run in-process reconfigures structlog; give every test the defaults."""
     yield
@@ -181,6 +189,7 @@ def github_env(fake_github, app_keys, sqlite_url) -> dict[str, str]:
         "REVIEWER_JOB_BACKOFF_BASE_SECONDS": "0",
         "REVIEWER_GITHUB_SECONDS_BETWEEN_WRITES": "0",
         "REVIEWER_GITHUB_BACKOFF_BASE_SECONDS": "0.01",
+        "REVIEWER_REDELIVERY_SWEEP_SECONDS": "0",  # tests that want the sweeper run it
         "REVIEWER_LOG_FORMAT": "json",
     }
 

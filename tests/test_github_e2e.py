@@ -141,6 +141,7 @@ def test_opened_pr_is_reviewed_and_published(fake_github, server, sqlite_url):
         ("GET", "/repos/acme/app/issues/1/comments"),
         ("POST", "/repos/acme/app/issues/1/comments"),
         ("PATCH", f"/repos/acme/app/check-runs/{check['id']}"),
+        ("GET", f"/repos/acme/app/pulls/1/reviews/{reviews[0]['id']}/comments"),  # feedback
     ]
     assert entries[0].payload["usage"]["github_requests"] == len(calls)
 

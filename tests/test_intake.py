@@ -25,7 +25,15 @@ from reviewer.store.db import open_database
 from reviewer.store.models import Delivery
 from reviewer.webhooks import sign
 from tests.fakes.server import running
-from tests.test_webhooks import ALL_PAYLOADS, FIXTURES, GATED, ROUTED, SECRET, fixture_id
+from tests.test_webhooks import (
+    ALL_PAYLOADS,
+    FEEDBACK,
+    FIXTURES,
+    GATED,
+    ROUTED,
+    SECRET,
+    fixture_id,
+)
 
 SYNC = FIXTURES / "pull_request/synchronize.payload.json"
 SHA = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
@@ -114,6 +122,13 @@ def test_every_fixture_is_accepted(shared: Service, path: Path) -> None:
     jobs_before, deliveries_before = shared.queue.list_jobs(limit=1000), shared.deliveries()
     response = shared.post(path.read_bytes(), event=path.parent.name, delivery=delivery)
     new_jobs = shared.queue.list_jobs(limit=1000)[: -len(jobs_before) or None]
+    if fixture_id(path) in FEEDBACK:  # resolved threads: one feedback job per delivery
+        assert response.status_code == 202, response.text
+        assert [j.kind for j in new_jobs] == [JobKind.feedback]
+        claimed = shared.queue.claim("test-worker")
+        assert claimed is not None and claimed.job.id == new_jobs[0].id
+        shared.queue.complete(new_jobs[0].id, "test-worker")
+        return
     if fixture_id(path) not in ROUTED | GATED:
         assert response.status_code == 200, response.text
         assert response.json()["status"] == "ignored"
@@ -146,14 +161,18 @@ def test_all_fixtures_through_one_app_never_5xx(service: Service) -> None:
         response = service.post(path.read_bytes(), event=path.parent.name, delivery=f"d-{n}")
         statuses[fixture_id(path)] = (response.status_code, response.json()["status"])
     assert all(code in (200, 202) for code, _ in statuses.values()), statuses
-    queued = [name for name, (code, _) in statuses.items() if code == 202]
+    queued = [name for name, (code, _) in statuses.items() if code == 202 and name not in FEEDBACK]
     # All routed fixtures are PR #2 at the same head: one review job and one gate job,
     # then duplicates of them.
     assert len(queued) == 2
     assert {name in ROUTED for name in queued} == {True, False}
     duplicates = sum(status == "duplicate" for _, status in statuses.values())
     assert duplicates == len(ROUTED) + len(GATED) - 2
-    assert sorted(j.kind for j in service.queue.list_jobs()) == [JobKind.gate, JobKind.review]
+    assert sorted(j.kind for j in service.queue.list_jobs()) == [
+        *[JobKind.feedback] * len(FEEDBACK),
+        JobKind.gate,
+        JobKind.review,
+    ]
 
 
 # --- rejected deliveries -----------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The SQLite queue: dedupe, supersede, one running job per PR, leases, retries, dead letters."""
+"""Both queues (SQLite, and procrastinate on PostgreSQL) pass the same behavioural tests:
+dedupe, supersede, one running job per PR, leases, retries, dead letters, fairness."""
 
 from __future__ import annotations
 
@@ -16,9 +17,21 @@ def req(sha: str, pr: int = 1, kind: JobKind = JobKind.review) -> JobRequest:
     )
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def make_queue(request):
+    """A factory of queues over one fresh database, for each backend."""
+    if request.param == "sqlite":
+        engine = request.getfixturevalue("engine")
+        return lambda **kw: SqliteJobQueue(engine, **kw)
+    from reviewer.queue.procrastinate import ProcrastinateJobQueue
+
+    engine = request.getfixturevalue("postgres_engine")
+    return lambda **kw: ProcrastinateJobQueue(engine, **kw)
+
+
 @pytest.fixture
-def queue(engine) -> SqliteJobQueue:
-    return SqliteJobQueue(engine, max_attempts=2, lease_seconds=30, backoff_base=0)
+def queue(make_queue):
+    return make_queue(max_attempts=2, lease_seconds=30, backoff_base=0)
 
 
 def test_duplicate_delivery_and_duplicate_key_make_one_job(queue):
@@ -65,8 +78,8 @@ def test_one_running_job_per_pr_but_other_prs_proceed(queue):
     assert third.job.kind is JobKind.command_human
 
 
-def test_expired_lease_is_reclaimed_and_old_owner_loses_it(engine):
-    queue = SqliteJobQueue(engine, max_attempts=3, lease_seconds=0.05, backoff_base=0)
+def test_expired_lease_is_reclaimed_and_old_owner_loses_it(make_queue):
+    queue = make_queue(max_attempts=3, lease_seconds=0.05, backoff_base=0)
     queue.enqueue(req("a"), "d-1")
     first = queue.claim("dead-worker")
     time.sleep(0.1)
@@ -94,8 +107,8 @@ def test_failures_retry_then_dead_letter_then_operator_retry(queue):
         queue.retry(job)
 
 
-def test_backoff_delays_the_retry(engine):
-    queue = SqliteJobQueue(engine, max_attempts=3, lease_seconds=30, backoff_base=60)
+def test_backoff_delays_the_retry(make_queue):
+    queue = make_queue(max_attempts=3, lease_seconds=30, backoff_base=60)
     job = queue.enqueue(req("a"), "d-1").job_id
     queue.claim("w")
     queue.fail(job, "w", "boom")
@@ -115,3 +128,68 @@ def test_depth_counts_states(queue):
     queue.claim("w")
     depth = queue.depth()
     assert depth["queued"] == 1 and depth["running"] == 1 and depth["dead"] == 0
+
+
+def test_release_requeues_without_counting_the_attempt(queue):
+    job = queue.enqueue(req("a"), "d-1").job_id
+    queue.claim("w")
+    queue.release(job, "w", "worker shutting down")
+    released = queue.get(job)
+    assert released.state is JobState.queued and released.attempts == 0
+    again = queue.claim("w2")
+    assert again.job.id == job and again.job.attempts == 1
+
+
+def test_superseded_running_job_that_fails_is_not_retried_forever(queue):
+    job = queue.enqueue(req("a"), "d-1").job_id
+    queue.claim("w")
+    queue.enqueue(req("b"), "d-2")
+    queue.cancel(job, "w", "superseded by b")
+    assert queue.get(job).state is JobState.cancelled
+    assert queue.claim("w").job.head_sha == "b"
+
+
+def test_fair_claim_order_across_installations(make_queue):
+    """A burst of one installation does not starve another: B's only job is claimed next."""
+    queue = make_queue(max_attempts=2, lease_seconds=30, backoff_base=0)
+    for pr in range(1, 501):
+        queue.enqueue(
+            JobRequest(kind=JobKind.review, installation_id=1, repo="a/mono", pr=pr, head_sha="s"),
+            f"a-{pr}",
+        )
+    first = queue.claim("w1")
+    assert first.job.installation_id == 1
+    queue.enqueue(
+        JobRequest(kind=JobKind.review, installation_id=2, repo="b/small", pr=1, head_sha="s"),
+        "b-1",
+    )
+    queue.complete(first.job.id, "w1")
+    second = queue.claim("w1")
+    assert second.job.installation_id == 2
+    assert queue.claim("w2").job.installation_id == 1
+
+
+def test_installation_concurrency_cap(make_queue):
+    queue = make_queue(max_attempts=2, lease_seconds=30, backoff_base=0, installation_concurrency=2)
+    for pr in range(1, 5):
+        queue.enqueue(
+            JobRequest(kind=JobKind.review, installation_id=1, repo="a/m", pr=pr, head_sha="s"),
+            f"a-{pr}",
+        )
+    assert queue.claim("w1") and queue.claim("w2")
+    assert queue.claim("w3") is None
+    assert queue.depth_by_installation() == {1: {"queued": 2, "running": 2}}
+
+
+def test_backpressure_caps_the_installation_over_its_share(make_queue):
+    queue = make_queue(
+        max_attempts=2, lease_seconds=30, backoff_base=0, max_depth=3, installation_concurrency=4
+    )
+    for pr in range(1, 7):
+        queue.enqueue(
+            JobRequest(kind=JobKind.review, installation_id=1, repo="a/m", pr=pr, head_sha="s"),
+            f"a-{pr}",
+        )
+    assert queue.claim("w1") is not None
+    assert queue.claim("w2") is None  # over the depth: one at a time for the big one
+    assert queue.depth()["queued"] == 5  # nothing dropped

@@ -72,6 +72,7 @@ public class Service extends Base implements Runner {
             "import ../lib/x:None:ns:False@2",
             "import ./pq:p:None:False@3",
             "import :main:default:False@4",
+            "bind K.m x:",
             "bind K.m y:Bar",
         ]),
         ("typescript", TS, [

@@ -59,6 +59,7 @@ class Client(Base, pkg.Mixin, metaclass=Meta):
         "import ..core:other:None:False@1",
         "import pkg.util:None:pu:False@2",
         "import .mod:None:None:True@3",
+        "bind Client.name self:",
         "bind Client.name s:Session",
         "bind Client.name sess:Session",
         "bind Client.name self.conn:Conn",
@@ -134,7 +135,7 @@ def test_change_traces_callers_callees_and_overriders(lib_repo: GitRepo, tmp_pat
     assert callers[("lib/api.py", 10)] == ("lib.api.send", 0.85, 1)  # with-target type
     assert callers[("lib/sessions.py", 19)][1:] == (0.9, 1)  # super() from the subclass
     assert callers[("tests/test_api.py", 11)] == ("test_api.test_send", 0.85, 1)
-    assert callers[("tests/test_api.py", 12)][1] == 0.6  # unknown receiver, module imported
+    assert callers[("tests/test_api.py", 12)][1] == 0.2  # unknown receiver, a common name
     assert callers[("lib/api.py", 5)] == ("lib.api.fetch", 0.765, 2)  # second hop
     assert ("lib/other.py", 7) not in callers and ("lib/other.py", 8) not in callers
     assert edges(trace, "callee") == {

@@ -38,6 +38,11 @@ GATED = {
     "pull_request_review/submitted.payload.json",
     "pull_request_review/submitted.with-organization.payload.json",
 }
+# Fixture payloads of review threads: (un)resolving one is a weak feedback signal.
+FEEDBACK = {
+    "pull_request_review_thread/resolved.payload.json",
+    "pull_request_review_thread/unresolved.payload.json",
+}
 
 
 def fixture_id(path: Path) -> str:
@@ -192,6 +197,11 @@ def test_every_fixture_parses_and_routes(path: Path) -> None:
         assert isinstance(routed, JobRequest) and routed.kind is JobKind.gate
         assert routed.head_sha == raw["pull_request"]["head"]["sha"]
         assert routed.payload["action"] == raw["action"]
+        return
+    if fixture_id(path) in FEEDBACK:
+        assert isinstance(routed, JobRequest) and routed.kind is JobKind.feedback
+        assert routed.payload["thread_comment_id"] == raw["thread"]["comments"][0]["id"]
+        assert routed.payload["resolved"] is (raw["action"] == "resolved")
         return
     if fixture_id(path) not in ROUTED:
         assert isinstance(routed, Ignored), routed

@@ -1,5 +1,7 @@
 """A worker process killed with SIGKILL mid-job: its lease expires, another worker process
-reclaims the job and completes it, and the dead worker's check run is closed."""
+reclaims the job and completes it, and the dead worker's check run is closed. On
+PostgreSQL the reclaim is procrastinate's stalled-job recovery (silent worker heartbeat).
+A worker stopped with SIGTERM finishes its job within the grace period, or releases it."""
 
 from __future__ import annotations
 
@@ -7,9 +9,13 @@ import os
 import signal
 import subprocess
 import sys
+import time
+
+import pytest
 
 from reviewer.queue import JobKind, JobRequest, JobState
-from reviewer.queue.sqlite import SqliteJobQueue
+from reviewer.runtime import make_queue
+from reviewer.settings import Settings
 from reviewer.store.db import open_database
 from tests.conftest import INSTALLATION_ID, REPO
 from tests.test_github_e2e import BODY, NEW, OLD, wait_for
@@ -22,11 +28,32 @@ def start_worker(env: dict[str, str], log_path) -> subprocess.Popen:
     )
 
 
-def test_sigkilled_worker_job_is_reclaimed_and_completes(fake_github, github_env, sqlite_url,
-                                                         tmp_path):
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend_env(request, github_env):
+    """``github_env`` on SQLite, or on a fresh PostgreSQL database (procrastinate queue)."""
+    if request.param == "postgres":
+        return {**github_env, "REVIEWER_DATABASE_URL": request.getfixturevalue("postgres_url")}
+    return github_env
+
+
+def queue_for(env: dict[str, str]):
+    url = env["REVIEWER_DATABASE_URL"]
+    return make_queue(Settings(database_url=url), open_database(url))
+
+
+def stop_gracefully(proc: subprocess.Popen, sig=signal.SIGINT, timeout: float = 10) -> None:
+    proc.send_signal(sig)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def test_sigkilled_worker_job_is_reclaimed_and_completes(fake_github, backend_env, tmp_path):
+    github_env = backend_env
     pull = fake_github.add_pull_from_contents(REPO, 9, old=OLD, new=NEW, body=BODY,
                                               author="alice", author_association="MEMBER")
-    queue = SqliteJobQueue(open_database(sqlite_url))
+    queue = queue_for(github_env)
     job_id = queue.enqueue(
         JobRequest(kind=JobKind.review, installation_id=INSTALLATION_ID, repo=REPO, pr=9,
                    head_sha=pull.head_sha), "delivery-9").job_id
@@ -52,13 +79,63 @@ def test_sigkilled_worker_job_is_reclaimed_and_completes(fake_github, github_env
                         what="the reclaimed job to finish")
         assert done
     finally:
-        second.send_signal(signal.SIGINT)
-        try:
-            second.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            second.kill()
+        stop_gracefully(second)
     finished = queue.get(job_id)
     assert finished.attempts == 2 and finished.lease_owner is None
     runs = fake_github.check_runs(REPO, pull.head_sha)
     assert [r["conclusion"] for r in runs] == ["cancelled", "action_required"]
     assert runs[0]["output"]["title"] == "Retried"
+
+
+def test_sigterm_finishes_the_running_job_within_the_grace_period(fake_github, backend_env,
+                                                                   tmp_path):
+    pull = fake_github.add_pull_from_contents(REPO, 9, old=OLD, new=NEW, body=BODY,
+                                              author="alice", author_association="MEMBER")
+    queue = queue_for(backend_env)
+    job_id = queue.enqueue(
+        JobRequest(kind=JobKind.review, installation_id=INSTALLATION_ID, repo=REPO, pr=9,
+                   head_sha=pull.head_sha), "delivery-9").job_id
+    fake_github.latency_seconds = 0.1
+    env = {**backend_env, "REVIEWER_WORKER_SHUTDOWN_GRACE_SECONDS": "60"}
+    proc = start_worker(env, tmp_path / "w.log")
+    try:
+        wait_for(lambda: fake_github.check_runs(REPO, pull.head_sha), what="check run")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert queue.get(job_id).state is JobState.done
+    runs = fake_github.check_runs(REPO, pull.head_sha)
+    assert [r["conclusion"] for r in runs] == ["action_required"]
+
+
+def test_sigterm_releases_a_job_that_outlives_the_grace_period(fake_github, backend_env,
+                                                               tmp_path):
+    pull = fake_github.add_pull_from_contents(REPO, 9, old=OLD, new=NEW, body=BODY,
+                                              author="alice", author_association="MEMBER")
+    queue = queue_for(backend_env)
+    job_id = queue.enqueue(
+        JobRequest(kind=JobKind.review, installation_id=INSTALLATION_ID, repo=REPO, pr=9,
+                   head_sha=pull.head_sha), "delivery-9").job_id
+    fake_github.latency_seconds = 0.5  # the review takes many seconds
+    env = {**backend_env, "REVIEWER_WORKER_SHUTDOWN_GRACE_SECONDS": "0.5"}
+    proc = start_worker(env, tmp_path / "w.log")
+    try:
+        wait_for(lambda: fake_github.check_runs(REPO, pull.head_sha), what="check run")
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        assert time.monotonic() - started < 15
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    released = queue.get(job_id)
+    assert released.state is JobState.queued and released.attempts == 0
+    assert "grace period" in released.last_error
+    fake_github.latency_seconds = 0.0
+    again = start_worker(backend_env, tmp_path / "again.log")
+    try:
+        wait_for(lambda: queue.get(job_id).state is JobState.done, timeout=60, what="done")
+    finally:
+        stop_gracefully(again)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from reviewer.cli import audit, guidance, jobs, review, serve, trace
+from reviewer.cli import eval as eval_cli
+from reviewer.cli import feedback as feedback_cli
 from reviewer.logs import configure_logging
 
 app = typer.Typer(
@@ -29,6 +31,8 @@ app.command("trace")(trace.trace)
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(audit.app, name="audit")
 app.add_typer(guidance.app, name="guidance")
+app.add_typer(feedback_cli.app, name="feedback")
+app.add_typer(eval_cli.app, name="eval")
 
 if __name__ == "__main__":
     app()

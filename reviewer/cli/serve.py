@@ -1,15 +1,23 @@
-"""``reviewer serve`` (API, with an in-process worker by default) and ``reviewer worker``."""
+"""``reviewer serve`` (API, with an in-process worker by default) and ``reviewer worker``.
+
+Both stop gracefully on SIGTERM (and SIGINT): workers take no new job, a running job may
+finish within ``REVIEWER_WORKER_SHUTDOWN_GRACE_SECONDS``, after which it is released to
+the queue for another worker. Processes that run workers also run the redelivery sweeper.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import signal
 import threading
+from types import FrameType
 
 import typer
 import uvicorn
 
 from reviewer.cli.common import friendly_errors, settings, stderr
-from reviewer.logs import configure_logging
+from reviewer.llm import slots
+from reviewer.logs import configure_logging, log
 from reviewer.runtime import Runtime, build_runtime, github_handlers
 
 
@@ -23,6 +31,30 @@ def _start_workers(runtime: Runtime, count: int, stop: threading.Event) -> list[
         thread.start()
         threads.append(thread)
     return threads
+
+
+def _start_sweeper(runtime: Runtime, stop: threading.Event) -> threading.Thread | None:
+    from reviewer.errors import ConfigError
+    from reviewer.github.auth import AppCredentials
+    from reviewer.github.redeliver import start_sweeper
+
+    try:
+        creds = AppCredentials.from_settings(runtime.settings)
+    except ConfigError:
+        return None
+    return start_sweeper(
+        creds,
+        runtime.engine,
+        stop,
+        every_seconds=runtime.settings.redelivery_sweep_seconds,
+        lookback_hours=runtime.settings.redelivery_lookback_hours,
+    )
+
+
+def _join(threads: list[threading.Thread], grace: float) -> None:
+    """Wait for workers to finish or release their jobs (they cancel at ``grace``)."""
+    for thread in threads:
+        thread.join(timeout=grace + 10)
 
 
 @friendly_errors
@@ -50,16 +82,19 @@ def serve(
     )
     if insecure_no_signature and config.webhook_secret is None:
         stderr.print("warning: accepting unsigned webhooks", highlight=False)
+    slots.configure(config.model_max_in_flight)
     stop = threading.Event()
     if not no_worker:
         runtime.handlers.update(github_handlers(runtime))
+        _start_sweeper(runtime, stop)
     threads = [] if no_worker else _start_workers(runtime, workers, stop)
     try:
+        # uvicorn handles SIGTERM/SIGINT: it stops accepting, finishes open requests, returns.
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     finally:
+        log.info("shutdown.started", grace_seconds=config.worker_shutdown_grace_seconds)
         stop.set()
-        for thread in threads:
-            thread.join(timeout=30)
+        _join(threads, config.worker_shutdown_grace_seconds)
 
 
 @friendly_errors
@@ -72,17 +107,30 @@ def worker(
     configure_logging(config.log_format, config.log_level)
     runtime = build_runtime(config)
     runtime.handlers.update(github_handlers(runtime))
+    slots.configure(config.model_max_in_flight)
     if once:
         asyncio.run(_drain(runtime))
         return
     stop = threading.Event()
-    threads = _start_workers(runtime, concurrency, stop)
-    try:
-        for thread in threads:
-            while thread.is_alive():
-                thread.join(timeout=1)
-    except KeyboardInterrupt:
+
+    def _on_signal(signum: int, _frame: FrameType | None) -> None:
+        if stop.is_set():  # a second signal: stop waiting for the grace period
+            raise KeyboardInterrupt
+        log.info(
+            "shutdown.started",
+            signal=signal.Signals(signum).name,
+            grace_seconds=config.worker_shutdown_grace_seconds,
+        )
         stop.set()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    _start_sweeper(runtime, stop)
+    threads = _start_workers(runtime, concurrency, stop)
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(timeout=0.5)
+    log.info("shutdown.done")
 
 
 async def _drain(runtime: Runtime) -> None:

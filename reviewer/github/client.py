@@ -19,6 +19,7 @@ from urllib.parse import quote
 import requests
 from github import Auth, Github, GithubException
 
+from reviewer import metrics
 from reviewer.errors import ReviewerError
 from reviewer.github.auth import InstallationTokens
 
@@ -104,15 +105,24 @@ class GitHubClient:
         *,
         params: dict[str, Any] | None = None,
         body: Any | None = None,
+        headers: dict[str, str] | None = None,
     ) -> tuple[dict[str, Any], Any]:
-        """One logical call with retries; raises ``GitHubError`` when it cannot succeed."""
+        """One logical call with retries; raises ``GitHubError`` when it cannot succeed.
+
+        With ``headers={"If-None-Match": etag}`` a 304 Not Modified returns ``(headers, None)``.
+        """
         reminted = False
         for attempt in range(1, MAX_ATTEMPTS + 1):
             gh = self._github(force_token=False)
             self.requests_made += 1
             try:
-                return gh.requester.requestJsonAndCheck(verb, url, parameters=params, input=body)
+                answer = gh.requester.requestJsonAndCheck(
+                    verb, url, parameters=params, headers=headers, input=body
+                )
+                metrics.github_response(verb, "2xx", answer[0])
+                return answer
             except GithubException as exc:
+                metrics.github_response(verb, str(exc.status), exc.headers)
                 if exc.status == 401 and not reminted:
                     reminted = True
                     self._github(force_token=True)
@@ -214,6 +224,45 @@ class GitHubClient:
 
     def issue_comments(self, repo: str, number: int) -> list[dict[str, Any]]:
         return self.paginate(f"/repos/{repo}/issues/{number}/comments", limit=1000)
+
+    def review_comments_of_review(
+        self, repo: str, number: int, review_id: int
+    ) -> list[dict[str, Any]]:
+        return self.paginate(
+            f"/repos/{repo}/pulls/{number}/reviews/{review_id}/comments", limit=1000
+        )
+
+    def conditional_list(
+        self, url: str, etag: str | None, *, limit: int = 1000
+    ) -> tuple[list[Any] | None, str | None, dict[str, Any]]:
+        """A paginated list fetched only when its first page changed since ``etag``.
+
+        Returns ``(None, etag, headers)`` on 304 Not Modified (free against the rate
+        limit), else ``(items, new_etag, headers of the first page)``. GitHub orders these
+        lists oldest first, so a change anywhere changes the first page's ETag while the
+        list fits one page; longer lists are re-read whole when their first page changes
+        and also whenever ``etag`` is None.
+        """
+        first_headers, page = self.request(
+            "GET", url, params={"per_page": 100}, headers={"If-None-Match": etag} if etag else None
+        )
+        if page is None:
+            return None, etag, first_headers
+        items = list(page)
+        next_url = _next_link(first_headers.get("link", ""))
+        while next_url and len(items) < limit:
+            headers, more = self.request("GET", next_url)
+            items.extend(more or [])
+            next_url = _next_link(headers.get("link", ""))
+        new_etag = None if _next_link(first_headers.get("link", "")) else first_headers.get("etag")
+        return items[:limit], new_etag, first_headers
+
+    def conditional_get(
+        self, url: str, etag: str | None
+    ) -> tuple[dict[str, Any] | None, str | None, dict[str, Any]]:
+        """One resource, or None when it has not changed since ``etag`` (304)."""
+        headers, data = self.request("GET", url, headers={"If-None-Match": etag} if etag else None)
+        return data, (headers.get("etag") or etag), headers
 
     # -- writes --------------------------------------------------------------------
 

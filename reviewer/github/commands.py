@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from reviewer import feedback
 from reviewer.github.client import GitHubClient
 from reviewer.github.gate import WRITE_PERMISSIONS, reevaluate
 from reviewer.github.jobs import GitHubJobs, _io, human_override, log
@@ -75,6 +76,64 @@ class FollowUps:
                 ]
             )
         await _io(client.create_comment, job.repo, job.pr, f"{EXPLAIN_MARKER}\n{text}")
+
+    async def feedback_job(self, job: JobView, control: JobControl) -> None:
+        """``/reviewer feedback ...`` (a strong rating) or a resolved thread (a weak one)."""
+        engine = self.jobs.runtime.engine
+        data = job.payload
+        if data.get("signal") == "resolved":
+            await _io(
+                feedback.thread_resolved,
+                engine,
+                self.audit,
+                repo=job.repo,
+                pr=job.pr,
+                comment_id=int(data["thread_comment_id"]),
+                resolved=bool(data.get("resolved")),
+                user=data.get("by"),
+                installation_id=job.installation_id,
+            )
+            return
+        client = self.jobs.client(job)
+        who = str(data.get("commenter") or "")
+        if data.get("error"):
+            await _io(client.create_comment, job.repo, job.pr, f"@{who} {data['error']}")
+            return
+        finding_id = str(data["finding_id"])
+        comment = await _io(feedback.find_comment, engine, job.repo, job.pr, finding_id)
+        fingerprint = comment["fingerprint"] if comment else None
+        if comment is None:  # a finding listed in the summary only
+            known = {
+                fp
+                for entry in self.audit.entries(repo=job.repo, pr=job.pr, kind="decision")
+                for fp in entry.payload.get("findings", [])
+                if str(fp).startswith(finding_id)
+            }
+            fingerprint = known.pop() if len(known) == 1 else None
+        if fingerprint is None:
+            await _io(
+                client.create_comment,
+                job.repo,
+                job.pr,
+                f"@{who} no finding `{finding_id[:80]}` on this pull request: use the id "
+                "shown under the reviewer's comment.",
+            )
+            return
+        await _io(
+            feedback.record_rating,
+            engine,
+            self.audit,
+            source=f"command:{data.get('comment_id')}",
+            signal="command",
+            rating=str(data["rating"]),
+            repo=job.repo,
+            pr=job.pr,
+            comment=comment,
+            fingerprint=fingerprint,
+            user=who or None,
+            reason=data.get("reason"),
+            installation_id=job.installation_id,
+        )
 
     async def gate_job(self, job: JobView, control: JobControl) -> None:
         client = self.jobs.client(job)

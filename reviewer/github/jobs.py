@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import structlog
 
+from reviewer import feedback
 from reviewer.audit import AuditLog
 from reviewer.errors import ConfigError
 from reviewer.github.auth import AppCredentials, InstallationTokens
@@ -112,7 +113,16 @@ class GitHubJobs:
                 ceiling=self.runtime.settings.limits_ceiling(),
             )
             control.checkpoint()
-            await _io(publish, client, ctx, result.decision, result.reports, run_id, self.bot_login)
+            published = await _io(
+                publish,
+                client,
+                ctx,
+                result.decision,
+                result.reports,
+                run_id,
+                self.bot_login,
+                await _io(feedback.demoted_rules, self.runtime.engine),
+            )
         except Superseded as exc:
             await _io(
                 cancel_check,
@@ -126,6 +136,18 @@ class GitHubJobs:
         except Exception as exc:
             await self._fail(client, job, control, run_id, exc)
             raise
+        await _io(
+            feedback.publish_and_record,
+            self.runtime.engine,
+            client,
+            repo=job.repo,
+            pr=job.pr,
+            head_sha=head,
+            installation_id=job.installation_id,
+            findings=result.decision.findings,
+            reports=result.reports,
+            published=published,
+        )
         result.usage.github_requests = client.requests_made
         entry = await _io(record, self.runtime.audit, ctx, result, checks)
         log.info(
@@ -165,6 +187,7 @@ def make_handlers(runtime: Runtime) -> dict[JobKind, Handler]:
         JobKind.command_explain: follow.command_job,
         JobKind.gate: follow.gate_job,
         JobKind.outcome: follow.outcome_job,
+        JobKind.feedback: follow.feedback_job,
     }
 
 

@@ -23,6 +23,7 @@ from reviewer.llm.budget import Budget, BudgetExhausted
 from reviewer.llm.port import Completion, LLMProvider, Prompt, TokenUsage
 from reviewer.llm.pricing import ModelInfo, cost_usd, worst_case_cost
 from reviewer.llm.resilience import Breakers, ModelUnavailable, RetryPolicy, complete_with_failover
+from reviewer.llm.slots import model_slot
 
 T = TypeVar("T", bound=BaseModel)
 MIN_CACHEABLE_TOKENS = 1024  # Anthropic ignores cache_control on shorter prefixes
@@ -170,7 +171,7 @@ class ModelClient:
         ticket = self.budget.reserve(reserve, estimate_in + prompt.max_output_tokens)
         billed = False
         try:
-            async with self._warm_cache(prompt):
+            async with self._warm_cache(prompt), model_slot():
                 completion = await complete_with_failover(
                     router.providers, prompt, router.policy, router.breakers
                 )
@@ -185,6 +186,7 @@ class ModelClient:
             spend.cost_usd += cost
             spend.calls += 1
             spend.model = name
+            record_usage(completion.provider, completion.model, usage, cost)
             return completion
         finally:
             if not billed:
@@ -252,3 +254,16 @@ def repair_note(problems: list[str]) -> str:
         "\n\n<repair>\nYour previous answer could not be used:\n"
         f"{listed}\nCall the tool again with an answer that fits its schema exactly.\n</repair>"
     )
+
+
+def record_usage(provider: str, model: str, usage: TokenUsage, cost: Decimal) -> None:
+    """Prometheus token and dollar counters for one settled call."""
+    from reviewer import metrics
+
+    for kind, tokens in (
+        ("input", usage.input_tokens),
+        ("output", usage.output_tokens),
+        ("cached", usage.cached_tokens),
+    ):
+        metrics.MODEL_TOKENS.labels(provider=provider, model=model, kind=kind).inc(tokens)
+    metrics.MODEL_COST.labels(provider=provider, model=model, kind="total").inc(float(cost))

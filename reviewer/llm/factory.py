@@ -7,9 +7,7 @@ from typing import TYPE_CHECKING
 from pydantic import SecretStr
 
 from reviewer.errors import ConfigError
-from reviewer.llm.anthropic import AnthropicProvider
 from reviewer.llm.client import ModelRouter
-from reviewer.llm.openai import OpenAIProvider
 from reviewer.llm.port import LLMProvider, ProviderSpec
 from reviewer.llm.pricing import model_info
 from reviewer.llm.resilience import Breakers, RetryPolicy
@@ -40,6 +38,8 @@ def configured_model(settings: Settings) -> ModelRouter | None:
         timeout = settings.model_timeout_seconds
         if provider == "anthropic":
             key = _key(settings.anthropic_api_key, "REVIEWER_ANTHROPIC_API_KEY", entry)
+            from reviewer.llm.anthropic import AnthropicProvider  # the SDK loads slowly
+
             providers.append(AnthropicProvider(spec, key, timeout))
         else:
             # A local server may need no key, but the SDK insists on one.
@@ -49,6 +49,8 @@ def configured_model(settings: Settings) -> ModelRouter | None:
                 else (settings.openai_api_key.get_secret_value() if settings.openai_api_key
                       else "unused")
             )  # fmt: skip
+            from reviewer.llm.openai import OpenAIProvider  # only when configured
+
             providers.append(OpenAIProvider(spec, key, timeout))
         infos[entry] = info
     return ModelRouter(

@@ -21,6 +21,7 @@ class JobKind(StrEnum):
     command_explain = "command_explain"
     gate = "gate"  # re-evaluate the merge gate after a human review
     outcome = "outcome"  # record a merge (and a revert it performs)
+    feedback = "feedback"  # a /reviewer feedback command or a resolved review thread
 
 
 class JobState(StrEnum):
@@ -125,7 +126,20 @@ class JobQueue(Protocol):
     def retry(self, job_id: int) -> JobView:
         """Re-queue a dead or cancelled job (operators' ``reviewer jobs retry``)."""
 
+    def release(self, job_id: int, worker_id: str, reason: str) -> None:
+        """Give a running job back to the queue without counting the attempt (graceful
+        shutdown: the worker stops before the job finished)."""
+
     def depth(self) -> dict[str, int]: ...
+
+    def depth_by_installation(self) -> dict[int, dict[str, int]]:
+        """Queued and running jobs per installation id (0: none), for metrics."""
+
+    def maintain(self) -> int:
+        """Periodic housekeeping (recover jobs of dead workers); returns jobs recovered."""
+
+    def close_worker(self, worker_id: str) -> None:
+        """A worker stops for good (it holds no job)."""
 
     def ping(self) -> None:
         """Raise when the backing store is unreachable (``/readyz``)."""

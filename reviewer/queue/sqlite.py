@@ -29,8 +29,9 @@ from reviewer.queue.base import (
     JobState,
     JobView,
 )
+from reviewer.queue.fair import NO_INSTALLATION, fair_order
 from reviewer.store.db import reading
-from reviewer.store.models import Delivery, Job
+from reviewer.store.models import Delivery, Job, QueueTurn
 
 SUPERSEDABLE = (JobKind.review.value,)
 MAX_BACKOFF_S = 900.0
@@ -69,11 +70,15 @@ class SqliteJobQueue:
         max_attempts: int = 5,
         lease_seconds: float = 60.0,
         backoff_base: float = 5.0,
+        installation_concurrency: int = 4,
+        max_depth: int = 1000,
     ) -> None:
         self.engine = engine
         self.max_attempts = max_attempts
         self.lease_seconds = lease_seconds
         self.backoff_base = backoff_base
+        self.installation_concurrency = installation_concurrency
+        self.max_depth = max_depth
         # SQLite's busy handler sleeps up to 100 ms between lock attempts; threads of one
         # process queue on this lock instead, so a burst of webhooks does not stall.
         self._write_lock = threading.Lock() if engine.dialect.name == "sqlite" else None
@@ -184,6 +189,8 @@ class SqliteJobQueue:
             if row is None:
                 return None
             job = _view(row)
+            if job.state is JobState.queued:
+                touch_turn(conn, job.installation_id, now)
             if job.state is JobState.running and job.cancel_requested:
                 self._finish(
                     conn,
@@ -210,10 +217,9 @@ class SqliteJobQueue:
             claimed = conn.execute(select(Job.__table__).where(Job.id == job.id)).one()
         return Claimed(job=_view(claimed), worker_id=worker_id, lease_expires=lease)
 
-    @staticmethod
-    def _next_claimable(conn: Connection, now: float) -> Any:
-        """Expired leases first (crashed workers), then the oldest runnable queued job
-        of a PR that has nothing running."""
+    def _next_claimable(self, conn: Connection, now: float) -> Any:
+        """Expired leases first (crashed workers), then the oldest runnable queued job of a
+        PR that has nothing running, from the installation the fair scheduler picks."""
         expired = conn.execute(
             select(Job.__table__)
             .where(Job.state == JobState.running.value, Job.lease_expires <= now)
@@ -228,12 +234,32 @@ class SqliteJobQueue:
             running.pr == Job.pr,
             running.state == JobState.running.value,
         )
-        return conn.execute(
-            select(Job.__table__)
-            .where(Job.state == JobState.queued.value, Job.run_after <= now, ~busy)
-            .order_by(Job.run_after, Job.id)
-            .limit(1)
-        ).first()
+        runnable = and_(Job.state == JobState.queued.value, Job.run_after <= now, ~busy)
+        inst = func.coalesce(Job.installation_id, NO_INSTALLATION)
+        queued = dict(conn.execute(select(inst, func.count()).where(runnable).group_by(inst)).all())
+        if not queued:
+            return None
+        per_installation = dict(
+            conn.execute(
+                select(inst, func.count()).where(Job.state == JobState.running.value).group_by(inst)
+            ).all()
+        )
+        total = conn.scalar(select(func.count()).where(Job.state == JobState.queued.value))
+        for installation in fair_order(
+            queued,
+            per_installation,
+            last_turns(conn, list(queued)),
+            cap=self.installation_concurrency,
+            max_depth=self.max_depth,
+            total_queued=total,
+        ):
+            return conn.execute(
+                select(Job.__table__)
+                .where(runnable, inst == installation)
+                .order_by(Job.run_after, Job.id)
+                .limit(1)
+            ).first()
+        return None
 
     def heartbeat(self, job_id: int, worker_id: str) -> Heartbeat:
         with self._tx() as conn:
@@ -374,6 +400,38 @@ class SqliteJobQueue:
         assert retried is not None
         return retried
 
+    def release(self, job_id: int, worker_id: str, reason: str) -> None:
+        self._owned_update(
+            job_id,
+            worker_id,
+            state=JobState.queued.value,
+            attempts=Job.attempts - 1,
+            run_after=time.time(),
+            last_error=reason,
+            lease_owner=None,
+            lease_expires=None,
+        )
+
+    def maintain(self) -> int:
+        """Nothing to do: ``claim`` reclaims expired leases itself."""
+        return 0
+
+    def close_worker(self, worker_id: str) -> None:
+        return None
+
+    def depth_by_installation(self) -> dict[int, dict[str, int]]:
+        inst = func.coalesce(Job.installation_id, NO_INSTALLATION)
+        with reading(self.engine) as conn:
+            rows = conn.execute(
+                select(inst, Job.state, func.count())
+                .where(Job.state.in_((JobState.queued.value, JobState.running.value)))
+                .group_by(inst, Job.state)
+            ).all()
+        out: dict[int, dict[str, int]] = {}
+        for installation, state, count in rows:
+            out.setdefault(installation, {"queued": 0, "running": 0})[state] = count
+        return out
+
     def depth(self) -> dict[str, int]:
         with reading(self.engine) as conn:
             rows = conn.execute(select(Job.state, func.count()).group_by(Job.state))
@@ -384,3 +442,27 @@ class SqliteJobQueue:
     def ping(self) -> None:
         with reading(self.engine) as conn:
             conn.execute(text("SELECT 1"))
+
+
+def touch_turn(conn: Connection, installation_id: int | None, now: float) -> None:
+    """Record that ``installation_id`` just had a job started (the scheduler's clock)."""
+    key = installation_id if installation_id is not None else NO_INSTALLATION
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+    stmt = upsert(QueueTurn).values(installation_id=key, last_started_at=now)
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[QueueTurn.installation_id], set_={"last_started_at": now}
+        )
+    )
+
+
+def last_turns(conn: Connection, installations: list[int]) -> dict[int, float]:
+    rows = conn.execute(
+        select(QueueTurn.installation_id, QueueTurn.last_started_at).where(
+            QueueTurn.installation_id.in_(installations)
+        )
+    ).all()
+    return {installation: started for installation, started in rows}

@@ -4,6 +4,7 @@ SQLite and PostgreSQL alike; audit times are RFC 3339 strings because they are h
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Float,
     ForeignKey,
@@ -60,6 +61,8 @@ class Job(Base):
     created_at: Mapped[float] = mapped_column(Float)
     started_at: Mapped[float | None] = mapped_column(Float)
     finished_at: Mapped[float | None] = mapped_column(Float)
+    # The procrastinate job that dispatches this one (PostgreSQL queue only).
+    broker_job_id: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (
         Index(
@@ -73,7 +76,19 @@ class Job(Base):
             postgresql_where=text("state IN ('queued', 'running')"),
         ),
         Index("ix_jobs_pr", "repo", "pr"),
+        Index("ix_jobs_broker_job_id", "broker_job_id"),
+        Index("ix_jobs_installation_state", "installation_id", "state"),
     )
+
+
+class QueueTurn(Base):
+    """When each installation last had a job started: the fair scheduler serves the
+    installation that waited longest first."""
+
+    __tablename__ = "queue_turns"
+
+    installation_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    last_started_at: Mapped[float] = mapped_column(Float)
 
 
 class AuditRow(Base):
@@ -112,3 +127,77 @@ class AuditCheckpoint(Base):
     hash: Mapped[str] = mapped_column(String(64))
     at: Mapped[str] = mapped_column(String(40))
     signature: Mapped[str] = mapped_column(String(128))
+
+
+class FeedbackPull(Base):
+    """A PR we commented on, with its polling schedule (see ``reviewer.feedback``)."""
+
+    __tablename__ = "feedback_pulls"
+
+    repo: Mapped[str] = mapped_column(String(200), primary_key=True)
+    pr: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    installation_id: Mapped[int | None] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    closed_at: Mapped[float | None] = mapped_column(Float)
+    last_activity_at: Mapped[float] = mapped_column(Float)
+    etag: Mapped[str | None] = mapped_column(String(200))
+    replies_etag: Mapped[str | None] = mapped_column(String(200))
+    polled_at: Mapped[float | None] = mapped_column(Float)
+    next_poll_at: Mapped[float | None] = mapped_column(Float, index=True)
+
+
+class FeedbackComment(Base):
+    """A comment we posted: an inline finding (``review``) or the ``summary`` comment."""
+
+    __tablename__ = "feedback_comments"
+
+    comment_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(16))
+    repo: Mapped[str] = mapped_column(String(200))
+    pr: Mapped[int] = mapped_column(Integer)
+    head_sha: Mapped[str | None] = mapped_column(String(64))
+    fingerprint: Mapped[str | None] = mapped_column(String(128), index=True)
+    subagent: Mapped[str | None] = mapped_column(String(64))
+    rule_ids: Mapped[str] = mapped_column(Text, default="[]")
+    model: Mapped[str | None] = mapped_column(String(200))
+    severity: Mapped[str | None] = mapped_column(String(16))
+    posted_at: Mapped[float] = mapped_column(Float)
+    etag: Mapped[str | None] = mapped_column(String(200))
+    deleted_at: Mapped[float | None] = mapped_column(Float)
+
+    __table_args__ = (Index("ix_feedback_comments_pr", "repo", "pr"),)
+
+
+class FeedbackRating(Base):
+    """One signal on one of our comments; ``source`` makes recording it idempotent."""
+
+    __tablename__ = "feedback_ratings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(200), unique=True)
+    signal: Mapped[str] = mapped_column(String(16))  # reaction|command|reply|resolved
+    rating: Mapped[str] = mapped_column(String(16))  # helpful|unhelpful|neutral
+    strong: Mapped[bool] = mapped_column(Boolean)
+    comment_id: Mapped[int | None] = mapped_column(BigInteger)
+    repo: Mapped[str] = mapped_column(String(200))
+    pr: Mapped[int] = mapped_column(Integer)
+    fingerprint: Mapped[str | None] = mapped_column(String(128), index=True)
+    subagent: Mapped[str | None] = mapped_column(String(64))
+    rule_ids: Mapped[str] = mapped_column(Text, default="[]")
+    model: Mapped[str | None] = mapped_column(String(200))
+    user: Mapped[str | None] = mapped_column(String(100))
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[float] = mapped_column(Float)
+    retracted_at: Mapped[float | None] = mapped_column(Float)
+
+    __table_args__ = (Index("ix_feedback_ratings_repo_at", "repo", "at"),)
+
+
+class FeedbackDemotion(Base):
+    """A guidance rule demoted to summary-only because its helpful rate fell under the floor."""
+
+    __tablename__ = "feedback_demotions"
+
+    rule_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    at: Mapped[float] = mapped_column(Float)
+    audit_seq: Mapped[int | None] = mapped_column(Integer)

@@ -9,6 +9,7 @@ that is still imported. Without a tree to trace it lists the symbols in the hunk
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from subagents.base import DeterministicSubAgent, Finding, ReportStatus, SubAgentReport
@@ -42,11 +43,19 @@ class TracingAgent(DeterministicSubAgent):
     def check(self, ctx: ReviewContext) -> list[Finding]:
         return analyse_context(ctx)[1]
 
+    def summary(self, ctx: ReviewContext, findings: list[Finding]) -> str:
+        trace = analyse_context(ctx)[0]  # memoised: ``check`` computed it
+        kinds = Counter(e.kind for e in trace.edges)
+        return (
+            f"traced {len(trace.changed)} changed symbol(s): {kinds['caller']} callers, "
+            f"{kinds['callee']} callees, {kinds['overrider']} overriders"
+        )
+
     async def run(self, ctx: ReviewContext, model: ModelClient | None) -> SubAgentReport:
         report = await super().run(ctx, model)
         if report.status is ReportStatus.failed and report.model is None:
             return report
-        trace = analyse_context(ctx)[0]  # memoised: ``check`` already computed it
+        trace = analyse_context(ctx)[0]
         if "no repository tree available" in trace.omitted:
             summary = (
                 "tracer index not built: no repository tree available; symbols in changed "

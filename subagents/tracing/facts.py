@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import json
 from dataclasses import astuple, dataclass, field
+from operator import attrgetter
 from typing import Any
 
 import tree_sitter as ts
@@ -173,28 +174,28 @@ class _Builder:
     def build(self, matches: list[tuple[int, dict[str, list[ts.Node]]]]) -> FileFacts:
         defs: dict[int, tuple[ts.Node, dict[str, list[ts.Node]]]] = {}
         decorators: dict[int, list[str]] = {}
-        for _, caps in matches:
-            kind = next((k for k in caps if k.startswith("definition.")), None)
-            if kind:
+        kinds = [_kind(self.facts.language, index, caps) for index, caps in matches]
+        for (_, caps), kind in zip(matches, kinds, strict=True):
+            if kind.startswith("definition."):
                 node = caps[kind][0]
                 known = defs.setdefault(node.start_byte, (node, {}))[1]
                 for key, nodes in caps.items():
                     known.setdefault(key, []).extend(
                         n for n in nodes if n not in known.get(key, [])
                     )
-            elif "decorated" in caps:
+            elif kind == "decorated":
                 target = caps["decorated"][0]
                 inner = target.child_by_field_name("definition") or target
                 decorators.setdefault(inner.start_byte, []).extend(
                     receiver_text(n).removesuffix("()") for n in caps["decorator"]
                 )
-            elif "package" in caps:
+            elif kind == "package":
                 self.facts.package = _text(caps["package"][0])
         self._defs(defs, decorators)
         refs: dict[int, Ref] = {}
-        for _, caps in matches:
-            self._other(caps, refs)
-        self.facts.refs = sorted(refs.values(), key=lambda r: (r.line, r.name))
+        for (_, caps), kind in zip(matches, kinds, strict=True):
+            self._other(kind, caps, refs)
+        self.facts.refs = sorted(refs.values(), key=attrgetter("line", "name"))
         return self.facts
 
     def _scope(self, node: ts.Node) -> str | None:
@@ -235,32 +236,43 @@ class _Builder:
         self.spans = [self.spans[i] for i in order]
         self.starts = [s[0] for s in self.spans]
 
-    def _other(self, caps: dict[str, list[ts.Node]], refs: dict[int, Ref]) -> None:
-        for key in caps:
-            if key.startswith("reference."):
-                form = key.split(".", 1)[1]
-                name_node = caps["name"][0]
-                old = refs.get(name_node.start_byte)
-                if old is not None and _FORM_RANK[old.form] <= _FORM_RANK[form]:
-                    return
-                receiver = caps.get("receiver")
-                refs[name_node.start_byte] = Ref(
-                    _text(name_node), form, receiver_text(receiver[0]) if receiver else None,
-                    self._scope(name_node), name_node.start_point[0] + 1,
-                )  # fmt: skip
+    def _other(self, key: str, caps: dict[str, list[ts.Node]], refs: dict[int, Ref]) -> None:
+        if key.startswith("reference."):
+            form = key[10:]
+            name_node = caps["name"][0]
+            old = refs.get(name_node.start_byte)
+            if old is not None and _FORM_RANK[old.form] <= _FORM_RANK[form]:
                 return
-            if key.startswith("import."):
-                self.facts.imports.append(_import(key, caps))
-                return
-            if key == "bind":
-                self.facts.binds.append(
-                    Bind(
-                        self._scope(caps[key][0]),
-                        receiver_text(caps["var"][0]),
-                        receiver_text(caps["type"][0]).lstrip("*&"),
-                    )
+            receiver = caps.get("receiver")
+            refs[name_node.start_byte] = Ref(
+                _text(name_node), form, receiver_text(receiver[0]) if receiver else None,
+                self._scope(name_node), name_node.start_point[0] + 1,
+            )  # fmt: skip
+        elif key.startswith("import."):
+            self.facts.imports.append(_import(key, caps))
+        elif key == "bind":
+            self.facts.binds.append(
+                Bind(
+                    self._scope(caps[key][0]),
+                    receiver_text(caps["var"][0]),
+                    receiver_text(caps["type"][0]).lstrip("*&") if "type" in caps else "",
                 )
-                return
+            )
+
+
+_KINDS: dict[tuple[str, int], str] = {}
+_KIND_PREFIXES = ("definition.", "reference.", "import.")
+
+
+def _kind(language: str, index: int, caps: dict[str, list[ts.Node]]) -> str:
+    """What a query pattern captures (the same for every match of it), found once."""
+    key = (language, index)
+    kind = _KINDS.get(key)
+    if kind is None:
+        kind = next((k for k in caps if k.startswith(_KIND_PREFIXES)), "")
+        kind = kind or next((k for k in ("decorated", "package", "bind") if k in caps), "")
+        _KINDS[key] = kind
+    return kind
 
 
 def _import(key: str, caps: dict[str, list[ts.Node]]) -> Import:

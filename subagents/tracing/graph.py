@@ -22,6 +22,14 @@ EXPAND_PER_HOP = 25
 MAX_EDGES_PER_TARGET = 300
 POSSIBLE_BELOW = 0.5
 _CALL_FORMS = {"call", "decorator"}
+# Methods every builtin container, string or file has: an unknown receiver calling one of
+# these is more likely a builtin than the repository's method of the same name.
+COMMON_METHODS = frozenset(
+    name
+    for kind in (dict, list, str, bytes, set, tuple, int, float, object)
+    for name in dir(kind)
+) | {"read", "write", "close", "flush", "readline", "readlines", "seek", "tell", "send",
+     "info", "debug", "warning", "error", "exception", "set", "add"}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +64,16 @@ class Tracer:
             base = self.resolver.resolve_expr(path, ref.scope, ref.receiver)
             cls = base.cls if isinstance(base, Instance) else base
             known = isinstance(cls, Sym) and self.resolver.is_class(cls)
-            if known and self.resolver.mro_complete(cls):  # type: ignore[arg-type]
-                return None  # the receiver's class is known and has no such method
+            if known and (
+                (isinstance(base, Instance) and base.via_self) or self.resolver.mro_complete(cls)  # type: ignore[arg-type]
+            ):
+                return None  # the receiver's class is known and has no such method here
+            if ref.name in COMMON_METHODS:
+                return NAME_ONLY  # ``x.get()`` on an unknown ``x`` is as likely a dict
         elif tdef.kind == "method" and getattr(language_for(path), "name", "") != "java":
             return None  # a bare name never reaches a method outside Java
-        if ref.receiver is not None and tdef.kind != "method":
-            return NAME_ONLY  # a function is reached through its module, which did not resolve
+        if ref.receiver is None or tdef.kind != "method":
+            return NAME_ONLY  # an unresolved bare name, or a function's module did not resolve
         return REACHABLE if self.resolver.reaches(path, target) else NAME_ONLY
 
     def callers(self, frontier: list[Node], hops: int) -> list[Edge]:

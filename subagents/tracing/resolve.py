@@ -41,8 +41,13 @@ class External:
     """A name bound to something outside the repository (a library, a builtin module)."""
 
 
+class Local:
+    """A local name of unknown type (a parameter): it shadows module-level names."""
+
+
 EXTERNAL = External()
-Resolved = Sym | Mod | Instance | External | None
+LOCAL = Local()
+Resolved = Sym | Mod | Instance | External | Local | None
 
 
 def _parent(scope: str | None) -> str | None:
@@ -208,6 +213,8 @@ class Resolver:
         current = scope
         while True:
             text = binds.get((current, var))
+            if text == "":
+                return LOCAL  # an untyped parameter: it shadows any global of that name
             if text is not None:
                 found = self.resolve_expr(path, current, text, typed=False)
                 return Instance(found) if self.is_class(found) else None  # type: ignore[arg-type]
@@ -337,14 +344,22 @@ class Resolver:
         return self.attribute(base, ref.name), confidence
 
     def reaches(self, path: str, target: Sym) -> bool:
-        """Does ``path`` import the target's module or its class (or live beside it)?"""
-        if path == target.path or target.path in self.project.modules.package_files(path):
+        """Does ``path`` import anything of the target's top-level package (or live beside it)?
+
+        A package's ``__init__`` re-exports, so importing ``flask`` reaches ``flask.config``.
+        """
+        modules = self.project.modules
+        if path == target.path or target.path in modules.package_files(path):
             return True
+        home = modules.module_name(target.path).split(".")[0]
         facts = self.facts(path)
         for imp in facts.imports if facts else []:
             found = self.resolve_import(path, imp, 1)
-            if (isinstance(found, Mod) and target.path in found.files) or (
-                isinstance(found, Sym) and found.path == target.path
-            ):
+            files = (
+                found.files
+                if isinstance(found, Mod)
+                else ((found.path,) if isinstance(found, Sym) else ())
+            )
+            if any(modules.module_name(f).split(".")[0] == home for f in files):
                 return True
         return False

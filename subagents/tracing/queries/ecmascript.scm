@@ -7,3 +7,4 @@
   (class_heritage (_) @base)?) @definition.class
 (export_statement "default"
   declaration: (class_declaration name: (identifier) @name)) @import.export_default
+(formal_parameters (identifier) @var) @bind

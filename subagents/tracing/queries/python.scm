@@ -79,3 +79,7 @@
 (typed_default_parameter
   name: (identifier) @var
   type: (type [(identifier) (attribute)] @type)) @bind
+
+; Untyped parameters shadow module-level names (a pytest fixture named like a function).
+(parameters (identifier) @var) @bind
+(parameters (default_parameter name: (identifier) @var)) @bind

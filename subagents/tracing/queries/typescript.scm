@@ -19,3 +19,4 @@
 (public_field_definition
   name: (property_identifier) @name
   value: [(arrow_function) (function_expression)]) @definition.function
+(required_parameter pattern: (identifier) @var !type) @bind
