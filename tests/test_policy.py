@@ -56,3 +56,47 @@ def test_local_review_applies_the_host_ceiling(git_repo, tmp_path):
     assert proc.returncode == 0, proc.stderr
     codes = [r["code"] for r in json.loads(proc.stdout)["reasons"]]
     assert "size.files" in codes
+
+
+AWS = "AKIA" + "Q7ZX3KDN5LPR2WMT"
+GATE_CASES = [
+    ("size.files", "version: 1\nlimits: {max_files: 1}\n", {"a.py": "x = 2\n", "b.py": "y = 2\n"}),
+    ("size.lines", "version: 1\nlimits: {max_changed_lines: 1}\n", {"a.py": "x = 2\nz = 3\n"}),
+    ("size.areas", "version: 1\nlimits: {max_areas: 1}\n", {"src/a.py": "1\n", "lib/b.py": "2\n"}),
+    ("coverage.partial", "version: 1\n", {"logo.png": b"\x89PNG\x00\x01binary"}),
+    ("path.sensitive", "version: 1\nsensitive_paths: ['src/**']\n", {"src/a.py": "x = 2\n"}),
+    (
+        "path.sensitive",
+        "version: 1\nrequire_human_for: {paths: ['docs/**']}\n",
+        {"docs/x.md": "hi\n"},
+    ),
+    ("author.untrusted", "version: 1\nauthors: {deny: ['Ada Dev']}\n", {"a.py": "x = 2\n"}),
+    ("finding.blocker", "version: 1\n", {"a.py": f'KEY = "{AWS}"\n'}),
+    ("model.skipped", "version: 1\n", {"a.py": "x = 2\n"}),
+    ("policy.invalid", "version: 1\nlimits: {max_files: many}\n", {"a.py": "x = 2\n"}),
+    (
+        "policy.self_edit",
+        "version: 1\n",
+        {".github/reviewer.yml": "version: 1\nauto_approve: true\n"},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("code", "policy", "change"), GATE_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(GATE_CASES)]
+)
+def test_each_gate_fires_from_a_real_policy_file(git_repo, tmp_path, code, policy, change):
+    git_repo.commit("Initial", {".github/reviewer.yml": policy, "a.py": "x = 1\n"})
+    for rel, content in change.items():
+        target = git_repo.path / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content)
+    git_repo.commit("Change things\n\nBecause reasons. Fixes #1. Tested with pytest.")
+    proc = review_json(git_repo.path, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert code in [r["code"] for r in result["reasons"]]
+    assert result["verdict"] == "human"
