@@ -57,8 +57,8 @@ def spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[b
 
 
 def delivery(number: int) -> tuple[bytes, dict[str, str]]:
-    from tests.conftest import pr_payload
     from reviewer.webhooks import sign
+    from tests.conftest import pr_payload
 
     pull = SimpleNamespace(
         number=number,

@@ -5,7 +5,6 @@ Mounted only when ``REVIEWER_AUDIT_TOKEN`` is set; every call needs
 pages stay stable while new entries are appended.
 """
 
-
 import hmac
 from datetime import datetime
 from typing import Annotated

@@ -408,9 +408,11 @@ def _poll_pull(
         raise
     _check_reserve(headers, reserve)
     if data is not None:
+        closed = str(data.get("state", "open")) == "closed"
         state.update(
-            state=str(data.get("state", "open")),
-            closed_at=_ts(data.get("closed_at")),
+            state="closed" if closed else str(data.get("state", "open")),
+            # keep the close time we first saw when GitHub omits it; reopened: none
+            closed_at=(_ts(data.get("closed_at")) or pull["closed_at"]) if closed else None,
             last_activity_at=max(_ts(data.get("updated_at")) or 0.0, pull["last_activity_at"]),
             etag=etag,
         )

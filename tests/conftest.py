@@ -20,8 +20,9 @@ POSTGRES_URL = os.environ.get(
 
 
 @pytest.fixture(autouse=True)
-def _isolated_trace_cache(tmp_path_factory: pytest.TempPathFactory,
-                          monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_trace_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The tracer's blob cache in a fresh folder per test (subprocesses inherit it), so no
     test depends on what an earlier run left in the user's cache directory."""
     monkeypatch.setenv("REVIEWER_TRACE_CACHE_DIR", str(tmp_path_factory.mktemp("trace-cache")))

@@ -19,10 +19,15 @@ TOKEN = "audit-token"
 def api(engine):
     audit = AuditLog(engine)
     for pr in range(1, 8):
-        audit.append("decision", "o/a" if pr % 2 else "o/b",
-                     {"verdict": "human" if pr < 6 else "approve"}, pr=pr)
-    app = create_app(Settings(webhook_secret="s"), SqliteJobQueue(engine),
-                     routers=[audit_router(audit, TOKEN)])
+        audit.append(
+            "decision",
+            "o/a" if pr % 2 else "o/b",
+            {"verdict": "human" if pr < 6 else "approve"},
+            pr=pr,
+        )
+    app = create_app(
+        Settings(webhook_secret="s"), SqliteJobQueue(engine), routers=[audit_router(audit, TOKEN)]
+    )
     with running(app) as base:
         yield httpx.Client(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"})
 
@@ -36,8 +41,9 @@ def test_token_is_required(api):
 def test_filters_and_cursor_pagination(api):
     first = api.get("/api/audit/entries", params={"repo": "o/a", "limit": 2}).json()
     assert [e["pr"] for e in first["entries"]] == [1, 3] and first["next_cursor"] == 3
-    second = api.get("/api/audit/entries",
-                     params={"repo": "o/a", "limit": 2, "cursor": first["next_cursor"]}).json()
+    second = api.get(
+        "/api/audit/entries", params={"repo": "o/a", "limit": 2, "cursor": first["next_cursor"]}
+    ).json()
     assert [e["pr"] for e in second["entries"]] == [5, 7] and second["next_cursor"] is None
     approved = api.get("/api/audit/entries", params={"verdict": "approve"}).json()
     assert [e["pr"] for e in approved["entries"]] == [6, 7]
@@ -55,4 +61,5 @@ def test_single_entry_and_verify(api):
 def test_openapi_describes_the_audit_api(api):
     spec = api.get("/api/openapi.json").json()
     assert {"/api/audit/entries", "/api/audit/entries/{seq}", "/api/audit/verify"} <= set(
-        spec["paths"])
+        spec["paths"]
+    )

@@ -84,6 +84,7 @@ async def test_approve_everything_model_shows_the_false_approve_rate_gates_allow
     approving = sum(v in ("approve", "shadow_approve") for v in verdicts)
     assert "approve" not in verdicts
     assert results.metrics.false_approve_rate == round(approving / len(verdicts), 4)
+    assert results.metrics.false_approve_rate == 1.0  # all shadow_approve: what gates allow
     assert results.metrics.flip_rate == 0.0 and results.metrics.runs == 6
 
 

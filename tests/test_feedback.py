@@ -190,6 +190,7 @@ def test_polling_stops_14_days_after_close(fake_github, runtime, reviewed):
     now = time.time()
     cycle(runtime, fake_github, now=now + 1)
     assert feedback.due_pulls(runtime.engine, now + 13 * DAY)
+    fake_github.pull(REPO, 40).title = "Edited after close"  # a new ETag: a full answer
     result = cycle(runtime, fake_github, now=now + 15 * DAY)
     assert result.stopped_polling == 1
     assert feedback.due_pulls(runtime.engine, now + 100 * DAY) == []

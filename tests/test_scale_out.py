@@ -35,11 +35,13 @@ def chaos_fake(fake_github):
     return fake_github
 
 
-def test_chaos_postgres_every_review_completes_exactly_once(chaos_fake, app_keys, postgres_url,
-                                                            tmp_path):
+def test_chaos_postgres_every_review_completes_exactly_once(
+    chaos_fake, app_keys, postgres_url, tmp_path
+):
     env = chaos_env(chaos_fake, app_keys[0], postgres_url)
-    report = run_chaos(chaos_fake, env, reviews=24, kills=10, workers=3, log_dir=tmp_path,
-                       timeout=150)
+    report = run_chaos(
+        chaos_fake, env, reviews=24, kills=10, workers=3, log_dir=tmp_path, timeout=150
+    )
     assert report.kills == 10
     assert not report.problems, report.problems
     assert report.states == {"done": 24}
@@ -47,8 +49,9 @@ def test_chaos_postgres_every_review_completes_exactly_once(chaos_fake, app_keys
 
 def test_chaos_sqlite_with_worker_restarts(chaos_fake, app_keys, sqlite_url, tmp_path):
     env = chaos_env(chaos_fake, app_keys[0], sqlite_url)
-    report = run_chaos(chaos_fake, env, reviews=10, kills=4, workers=3, log_dir=tmp_path,
-                       timeout=120)
+    report = run_chaos(
+        chaos_fake, env, reviews=10, kills=4, workers=3, log_dir=tmp_path, timeout=120
+    )
     assert not report.problems, report.problems
     assert report.states == {"done": 10}
 
@@ -62,23 +65,28 @@ def free_port() -> int:
 def start_api(env: dict[str, str], port: int, log_path) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "reviewer.cli.main", "serve", "--no-worker", "--port", str(port)],
-        env={**os.environ, **env}, stdout=log_path.open("w"), stderr=subprocess.STDOUT,
+        env={**os.environ, **env},
+        stdout=log_path.open("w"),
+        stderr=subprocess.STDOUT,
     )
 
 
-def test_duplicate_storm_against_two_api_processes_makes_one_job_each(fake_github, github_env,
-                                                                      postgres_url, tmp_path):
+def test_duplicate_storm_against_two_api_processes_makes_one_job_each(
+    fake_github, github_env, postgres_url, tmp_path
+):
     env = {**github_env, "REVIEWER_DATABASE_URL": postgres_url}
     open_database(postgres_url).dispose()  # migrate once, before two processes start
     ports = [free_port(), free_port()]
     procs = [start_api(env, port, tmp_path / f"api-{port}.log") for port in ports]
     try:
         for port in ports:
+
             def up(port=port):
                 try:
                     return httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
                 except httpx.HTTPError:
                     return False
+
             deadline = time.monotonic() + 30
             while not up() and time.monotonic() < deadline:
                 time.sleep(0.1)
@@ -94,8 +102,9 @@ def test_duplicate_storm_against_two_api_processes_makes_one_job_each(fake_githu
 
         def send(item):
             port, body, headers = item
-            return httpx.post(f"http://127.0.0.1:{port}/webhook", content=body, headers=headers,
-                              timeout=30).status_code
+            return httpx.post(
+                f"http://127.0.0.1:{port}/webhook", content=body, headers=headers, timeout=30
+            ).status_code
 
         with ThreadPoolExecutor(max_workers=16) as pool:
             statuses = list(pool.map(send, sends))
@@ -111,18 +120,31 @@ def test_duplicate_storm_against_two_api_processes_makes_one_job_each(fake_githu
     assert sorted(j.pr for j in jobs) == list(range(1, 21))
 
 
-def test_github_fault_bursts_on_postgres_complete_and_never_approve(fake_github, github_settings,
-                                                                    postgres_url):
+def test_github_fault_bursts_on_postgres_complete_and_never_approve(
+    fake_github, github_settings, postgres_url
+):
     # Retries are quick here; in production the backoff spreads them over minutes.
-    settings = github_settings.model_copy(update={"database_url": postgres_url,
-                                                  "job_max_attempts": 20,
-                                                  "job_backoff_base_seconds": 0.05})
+    settings = github_settings.model_copy(
+        update={
+            "database_url": postgres_url,
+            "job_max_attempts": 20,
+            "job_backoff_base_seconds": 0.05,
+        }
+    )
     runtime = build_runtime(settings)
     runtime.handlers.update(github_handlers(runtime))
     pulls = [make_pull(fake_github, n) for n in range(1, 5)]
     for pull in pulls:
-        runtime.queue.enqueue(JobRequest(kind=JobKind.review, installation_id=INSTALLATION_ID,
-                                         repo=REPO, pr=pull.number, head_sha=pull.head_sha), None)
+        runtime.queue.enqueue(
+            JobRequest(
+                kind=JobKind.review,
+                installation_id=INSTALLATION_ID,
+                repo=REPO,
+                pr=pull.number,
+                head_sha=pull.head_sha,
+            ),
+            None,
+        )
     fake_github.fail_next(6, 502)
     fake_github.rate_limit_next(2, status=403, retry_after=1)
     fake_github.expire_all_tokens()
@@ -143,8 +165,7 @@ def test_github_fault_bursts_on_postgres_complete_and_never_approve(fake_github,
         final = [r["conclusion"] for r in runs if r["conclusion"] != "cancelled"]
         assert final and final[-1] == "action_required", runs
         assert "success" not in final
-        assert not any(r.get("state") == "APPROVED"
-                       for r in fake_github.reviews(REPO, pull.number))
+        assert not any(r.get("state") == "APPROVED" for r in fake_github.reviews(REPO, pull.number))
     assert {j.state for j in runtime.queue.list_jobs()} == {JobState.done}
 
 
@@ -152,12 +173,16 @@ def iso(hours_ago: float) -> str:
     return (datetime.now(UTC) - timedelta(hours=hours_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def test_redelivery_sweeper_redelivers_failed_deliveries_we_never_accepted(fake_github,
-                                                                          github_settings,
-                                                                          app_keys):
+def test_redelivery_sweeper_redelivers_failed_deliveries_we_never_accepted(
+    fake_github, github_settings, app_keys
+):
     runtime = build_runtime(github_settings)
-    runtime.queue.enqueue(JobRequest(kind=JobKind.review, installation_id=INSTALLATION_ID,
-                                     repo=REPO, pr=1, head_sha="a"), "accepted-guid")
+    runtime.queue.enqueue(
+        JobRequest(
+            kind=JobKind.review, installation_id=INSTALLATION_ID, repo=REPO, pr=1, head_sha="a"
+        ),
+        "accepted-guid",
+    )
     missed = fake_github.add_delivery(status_code=502, guid="missed-guid", payload={})
     fake_github.add_delivery(status_code=502, guid="accepted-guid", payload={})
     fake_github.add_delivery(status_code=200, guid="fine-guid", payload={})
@@ -177,8 +202,10 @@ def test_readyz_and_metrics_show_backpressure_without_dropping_work(engine, sqli
     settings = Settings(database_url=sqlite_url, queue_max_depth=2, webhook_secret=WEBHOOK_SECRET)
     queue = make_queue(settings, engine)
     for pr in range(1, 5):
-        queue.enqueue(JobRequest(kind=JobKind.review, installation_id=7, repo="o/r", pr=pr,
-                                 head_sha="s"), f"d-{pr}")
+        queue.enqueue(
+            JobRequest(kind=JobKind.review, installation_id=7, repo="o/r", pr=pr, head_sha="s"),
+            f"d-{pr}",
+        )
     client = TestClient(create_app(settings, queue))
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["status"] == "degraded"

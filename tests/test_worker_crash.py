@@ -24,7 +24,9 @@ from tests.test_github_e2e import BODY, NEW, OLD, wait_for
 def start_worker(env: dict[str, str], log_path) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "reviewer.cli.main", "worker"],
-        env={**os.environ, **env}, stdout=log_path.open("w"), stderr=subprocess.STDOUT,
+        env={**os.environ, **env},
+        stdout=log_path.open("w"),
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -51,12 +53,20 @@ def stop_gracefully(proc: subprocess.Popen, sig=signal.SIGINT, timeout: float = 
 
 def test_sigkilled_worker_job_is_reclaimed_and_completes(fake_github, backend_env, tmp_path):
     github_env = backend_env
-    pull = fake_github.add_pull_from_contents(REPO, 9, old=OLD, new=NEW, body=BODY,
-                                              author="alice", author_association="MEMBER")
+    pull = fake_github.add_pull_from_contents(
+        REPO, 9, old=OLD, new=NEW, body=BODY, author="alice", author_association="MEMBER"
+    )
     queue = queue_for(github_env)
     job_id = queue.enqueue(
-        JobRequest(kind=JobKind.review, installation_id=INSTALLATION_ID, repo=REPO, pr=9,
-                   head_sha=pull.head_sha), "delivery-9").job_id
+        JobRequest(
+            kind=JobKind.review,
+            installation_id=INSTALLATION_ID,
+            repo=REPO,
+            pr=9,
+            head_sha=pull.head_sha,
+        ),
+        "delivery-9",
+    ).job_id
     env = {**github_env, "REVIEWER_JOB_LEASE_SECONDS": "1.5"}
     fake_github.latency_seconds = 0.25  # every GitHub call is slow: the job takes seconds
 
@@ -75,8 +85,11 @@ def test_sigkilled_worker_job_is_reclaimed_and_completes(fake_github, backend_en
     fake_github.latency_seconds = 0.0
     second = start_worker(env, tmp_path / "second.log")
     try:
-        done = wait_for(lambda: queue.get(job_id).state is JobState.done, timeout=60,
-                        what="the reclaimed job to finish")
+        done = wait_for(
+            lambda: queue.get(job_id).state is JobState.done,
+            timeout=60,
+            what="the reclaimed job to finish",
+        )
         assert done
     finally:
         stop_gracefully(second)
@@ -87,14 +100,23 @@ def test_sigkilled_worker_job_is_reclaimed_and_completes(fake_github, backend_en
     assert runs[0]["output"]["title"] == "Retried"
 
 
-def test_sigterm_finishes_the_running_job_within_the_grace_period(fake_github, backend_env,
-                                                                   tmp_path):
-    pull = fake_github.add_pull_from_contents(REPO, 9, old=OLD, new=NEW, body=BODY,
-                                              author="alice", author_association="MEMBER")
+def test_sigterm_finishes_the_running_job_within_the_grace_period(
+    fake_github, backend_env, tmp_path
+):
+    pull = fake_github.add_pull_from_contents(
+        REPO, 9, old=OLD, new=NEW, body=BODY, author="alice", author_association="MEMBER"
+    )
     queue = queue_for(backend_env)
     job_id = queue.enqueue(
-        JobRequest(kind=JobKind.review, installation_id=INSTALLATION_ID, repo=REPO, pr=9,
-                   head_sha=pull.head_sha), "delivery-9").job_id
+        JobRequest(
+            kind=JobKind.review,
+            installation_id=INSTALLATION_ID,
+            repo=REPO,
+            pr=9,
+            head_sha=pull.head_sha,
+        ),
+        "delivery-9",
+    ).job_id
     fake_github.latency_seconds = 0.1
     env = {**backend_env, "REVIEWER_WORKER_SHUTDOWN_GRACE_SECONDS": "60"}
     proc = start_worker(env, tmp_path / "w.log")
@@ -110,14 +132,21 @@ def test_sigterm_finishes_the_running_job_within_the_grace_period(fake_github, b
     assert [r["conclusion"] for r in runs] == ["action_required"]
 
 
-def test_sigterm_releases_a_job_that_outlives_the_grace_period(fake_github, backend_env,
-                                                               tmp_path):
-    pull = fake_github.add_pull_from_contents(REPO, 9, old=OLD, new=NEW, body=BODY,
-                                              author="alice", author_association="MEMBER")
+def test_sigterm_releases_a_job_that_outlives_the_grace_period(fake_github, backend_env, tmp_path):
+    pull = fake_github.add_pull_from_contents(
+        REPO, 9, old=OLD, new=NEW, body=BODY, author="alice", author_association="MEMBER"
+    )
     queue = queue_for(backend_env)
     job_id = queue.enqueue(
-        JobRequest(kind=JobKind.review, installation_id=INSTALLATION_ID, repo=REPO, pr=9,
-                   head_sha=pull.head_sha), "delivery-9").job_id
+        JobRequest(
+            kind=JobKind.review,
+            installation_id=INSTALLATION_ID,
+            repo=REPO,
+            pr=9,
+            head_sha=pull.head_sha,
+        ),
+        "delivery-9",
+    ).job_id
     fake_github.latency_seconds = 0.5  # the review takes many seconds
     env = {**backend_env, "REVIEWER_WORKER_SHUTDOWN_GRACE_SECONDS": "0.5"}
     proc = start_worker(env, tmp_path / "w.log")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import structlog
@@ -18,7 +19,7 @@ from reviewer.audit import AuditLog
 from reviewer.errors import ConfigError
 from reviewer.github.auth import AppCredentials, InstallationTokens
 from reviewer.github.client import GitHubClient, GitHubError
-from reviewer.github.context import build_github_context, checks_summary
+from reviewer.github.context import CHECK_RUN_NAME, build_github_context, checks_summary
 from reviewer.llm import configured_model
 from reviewer.pipeline import record, review
 from reviewer.publish import cancel_check, fail_check, publish, start_check, superseded_title
@@ -83,7 +84,17 @@ class GitHubJobs:
     ) -> None:
         head = pr["head"]["sha"]
         control.checkpoint()
-        run_id = await _io(start_check, client, job.repo, head)
+        previous_run = None
+        if job.attempts > 1:  # an earlier attempt may have died after publishing
+            if decided_since(self.runtime.audit, job, head):
+                log.info("review.already_recorded")
+                return
+            previous_run = await _io(concluded_run_since, client, job.repo, head, job.created_at)
+        run_id: int = (
+            previous_run
+            if previous_run is not None
+            else await _io(start_check, client, job.repo, head)
+        )
         try:
             ctx = await _io(
                 build_github_context,
@@ -197,3 +208,32 @@ def human_override(audit: AuditLog, repo: str, pr: int) -> bool:
         e.payload.get("action") == "human_requested"
         for e in audit.entries(repo=repo, pr=pr, kind="override")
     )
+
+
+def _epoch(value: str | None) -> float:
+    if not value:
+        return 0.0
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+def decided_since(audit: AuditLog, job: JobView, head: str) -> bool:
+    """A decision for this head was recorded after the job was queued: an earlier attempt
+    of this job finished its work and died before marking the job done."""
+    return any(
+        e.head_sha == head and _epoch(e.at) >= job.created_at - 1
+        for e in audit.entries(repo=job.repo, pr=job.pr, kind="decision")
+    )
+
+
+def concluded_run_since(client: GitHubClient, repo: str, head: str, since: float) -> int | None:
+    """Our check run that an earlier attempt concluded (it published, then died before
+    recording): the retry updates it instead of concluding a second one."""
+    for run in client.check_runs(repo, head):
+        if (
+            run.get("name") == CHECK_RUN_NAME
+            and run.get("status") == "completed"
+            and run.get("conclusion") != "cancelled"
+            and _epoch(run.get("started_at")) >= since - 1
+        ):
+            return int(run["id"])
+    return None
