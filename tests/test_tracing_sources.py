@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -130,7 +131,7 @@ def test_github_source_fetches_tree_once_and_only_candidate_blobs(fake_github, a
     assert any(e.kind == "caller" and e.symbol == "lib.sessions.Session.send" for e in trace.edges)
     trees = fake_github.calls("GET", "/git/trees/")
     assert len(trees) == 1 and pull.head_sha in trees[0].path
-    blobs = {c.path.rsplit("/", 1)[1] for c in fake_github.calls("GET", "/git/blobs/")}
+    blobs = set(requested_blobs(fake_github))
     sha_of = {e.path: e.sha for e in ctx.tree.entries()}
     assert blobs <= {sha_of[p] for p in sha_of if p.endswith(".py")}
     assert sha_of["README.md"] not in blobs and sha_of["web/app.js"] not in blobs
@@ -140,9 +141,16 @@ def test_github_source_fetches_tree_once_and_only_candidate_blobs(fake_github, a
     ctx2 = build_github_context(client, REPO, 41, client.pull(REPO, 41), installation_id=1)
     fake_github.reset_requests()
     trace_for_context(ctx2, 2000)
-    fetched = [c.path.rsplit("/", 1)[1] for c in fake_github.calls("GET", "/git/blobs/")]
+    fetched = requested_blobs(fake_github)
     assert fetched == [{e.path: e.sha for e in ctx2.tree.entries()}["lib/sessions.py"]]
     assert head in fake_github.calls("GET", "/git/trees/")[0].path
+
+
+def requested_blobs(fake) -> list[str]:
+    """Blob SHAs the tracer asked for: batched GraphQL reads plus any REST fallbacks."""
+    oids = [oid for c in fake.calls("POST", "/graphql")
+            for oid in re.findall(r'oid: "([0-9a-f]{40})"', c.json["query"])]  # fmt: skip
+    return oids + [c.path.rsplit("/", 1)[1] for c in fake.calls("GET", "/git/blobs/")]
 
 
 BAD = {

@@ -164,6 +164,15 @@ class GitHubClient:
             query = None  # the next link carries the query
         return items[:limit]
 
+    def graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        """One GraphQL query (``/api/graphql`` on Enterprise, ``/graphql`` on github.com)."""
+        url = self._github().requester.graphql_url
+        data = self.request("POST", url, body={"query": query, "variables": variables})[1]
+        if not isinstance(data, dict) or data.get("errors"):
+            errors = data.get("errors") if isinstance(data, dict) else data
+            raise GitHubError(f"GraphQL query failed: {errors}")
+        return dict(data.get("data") or {})
+
     def get_optional(self, url: str, params: dict[str, Any] | None = None) -> Any | None:
         """A GET whose 404 means 'absent' rather than an error."""
         try:

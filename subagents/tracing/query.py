@@ -167,6 +167,8 @@ def analyse_change(
             reason = project.refusal(entry)
             if reason:
                 project.skipped[change.path] = reason
+    # Read every changed file in one go: a remote source batches the reads.
+    project.load([c.path for c in files if c.status != "removed"])
     tracer = Tracer(project)
     roots = changed_symbols(tracer, files)
     trace = _finish(tracer, roots, tracer.trace(_nodes(tracer, roots)))

@@ -56,6 +56,7 @@ from tests.fakes.github_state import (
 __all__ = ["FakeGitHub", "generate_app_keypair"]
 
 API_PREFIX = "/api/v3"
+GRAPHQL_PATH = "/api/graphql"
 JWT_MAX_LIFETIME = 600
 JWT_LEEWAY = 60
 MAX_BODY = 65536
@@ -278,6 +279,8 @@ class FakeGitHub(GitHubState):
         method = request.method
         full_path = request.url.path
         path = full_path[len(API_PREFIX) :] if full_path.startswith(API_PREFIX) else full_path
+        if full_path == GRAPHQL_PATH:  # GitHub Enterprise serves GraphQL beside /api/v3
+            path = "/graphql"
         headers = {k.lower(): v for k, v in request.headers.items()}
         try:
             parsed = json.loads(raw) if raw.strip() else None
@@ -300,7 +303,7 @@ class FakeGitHub(GitHubState):
         call = Call(method, path, {}, dict(request.query_params), parsed, headers, origin)
         out_headers: dict[str, str] = {"X-GitHub-Request-Id": _request_id()}
         try:
-            if not full_path.startswith(API_PREFIX + "/"):
+            if not full_path.startswith(API_PREFIX + "/") and full_path != GRAPHQL_PATH:
                 raise not_found()
             if bad_json:
                 raise ApiError(400, "Problems parsing JSON")
