@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from procrastinate.sql import queries as PQ
-from sqlalchemy import Connection, Engine, and_, insert, select, text, update
+from sqlalchemy import Connection, Engine, and_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from reviewer.logs import log
@@ -56,6 +56,7 @@ from reviewer.queue.sqlite import (
     QueueError,
     SqliteJobQueue,
     _view,
+    active_twin,
     last_turns,
     touch_turn,
 )
@@ -133,38 +134,12 @@ class ProcrastinateJobQueue(SqliteJobQueue):
                 ).first()
                 if fresh is None:
                     return EnqueueResult(outcome=EnqueueOutcome.duplicate_delivery)
-            existing = conn.scalar(
-                select(Job.id).where(
-                    Job.repo == request.repo,
-                    Job.pr == request.pr,
-                    Job.head_sha == request.head_sha,
-                    Job.kind == request.kind.value,
-                    Job.state.in_(ACTIVE),
-                )
-            )
+            existing = active_twin(conn, request.repo, request.pr, request.head_sha, request.kind)
             if existing is not None:
                 self._link_delivery(conn, delivery_id, "duplicate", existing)
                 return EnqueueResult(outcome=EnqueueOutcome.duplicate_job, job_id=existing)
             superseded = self._supersede_pq(conn, request, now)
-            job_id = conn.execute(
-                insert(Job)
-                .returning(Job.id)
-                .values(
-                    kind=request.kind.value,
-                    installation_id=request.installation_id,
-                    repo=request.repo,
-                    pr=request.pr,
-                    head_sha=request.head_sha,
-                    state=JobState.queued.value,
-                    payload=json.dumps(request.payload, sort_keys=True),
-                    delivery_id=delivery_id,
-                    attempts=0,
-                    max_attempts=self.max_attempts,
-                    run_after=now,
-                    cancel_requested=False,
-                    created_at=now,
-                )
-            ).scalar_one()
+            job_id = self._insert_job(conn, request, delivery_id, now)
             self._defer(conn, job_id, None)
             self._link_delivery(conn, delivery_id, "queued", job_id)
         return EnqueueResult(outcome=EnqueueOutcome.queued, job_id=job_id, superseded=superseded)

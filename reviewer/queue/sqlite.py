@@ -47,7 +47,7 @@ def _view(row: Any) -> JobView:
     return JobView.model_validate(data)
 
 
-def _active_twin(conn: Connection, repo: str, pr: int, head_sha: str, kind: JobKind) -> int | None:
+def active_twin(conn: Connection, repo: str, pr: int, head_sha: str, kind: JobKind) -> int | None:
     """The queued or running job with this key, if any (the unique key's other half)."""
     return conn.scalar(
         select(Job.id).where(
@@ -101,12 +101,21 @@ class SqliteJobQueue:
                 select(Delivery.delivery_id).where(Delivery.delivery_id == delivery_id)
             ):
                 return EnqueueResult(outcome=EnqueueOutcome.duplicate_delivery)
-            existing = _active_twin(conn, request.repo, request.pr, request.head_sha, request.kind)
+            existing = active_twin(conn, request.repo, request.pr, request.head_sha, request.kind)
             if existing is not None:
                 self._record_delivery(conn, delivery_id, event, action, now, "duplicate", existing)
                 return EnqueueResult(outcome=EnqueueOutcome.duplicate_job, job_id=existing)
             superseded = self._supersede(conn, request, now)
-            job_id = conn.execute(
+            job_id = self._insert_job(conn, request, delivery_id, now)
+            self._record_delivery(conn, delivery_id, event, action, now, "queued", job_id)
+        return EnqueueResult(outcome=EnqueueOutcome.queued, job_id=job_id, superseded=superseded)
+
+    def _insert_job(
+        self, conn: Connection, request: JobRequest, delivery_id: str | None, now: float
+    ) -> int:
+        """The job row for ``request``, queued now (both backends keep this record)."""
+        return int(
+            conn.execute(
                 insert(Job)
                 .returning(Job.id)
                 .values(
@@ -125,8 +134,7 @@ class SqliteJobQueue:
                     created_at=now,
                 )
             ).scalar_one()
-            self._record_delivery(conn, delivery_id, event, action, now, "queued", job_id)
-        return EnqueueResult(outcome=EnqueueOutcome.queued, job_id=job_id, superseded=superseded)
+        )
 
     @staticmethod
     def _record_delivery(
@@ -381,7 +389,7 @@ class SqliteJobQueue:
                 raise QueueError(
                     f"job {job_id} is {job.state.value}; only dead or cancelled jobs can be retried"
                 )
-            twin = _active_twin(conn, job.repo, job.pr, job.head_sha, job.kind)
+            twin = active_twin(conn, job.repo, job.pr, job.head_sha, job.kind)
             if twin is not None:
                 raise QueueError(f"job {twin} for the same PR, head and kind is already active")
             conn.execute(
