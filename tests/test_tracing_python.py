@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from reviewer.context import build_local_context
 from subagents.tracing.cache import FactCache
 from subagents.tracing.facts import FileFacts, extract
 from subagents.tracing.query import touched_lines, trace_change, trace_symbol
@@ -160,3 +161,14 @@ def test_rendering_respects_budget_and_counts_the_rest(lib_repo: GitRepo) -> Non
     assert "def send(method, url):" in full and "  10>         return session.send" in full
     small = render_trace(trace, 60)
     assert len(small) < len(full) and "more callers of `send`" in small
+
+
+def test_time_budget_stops_reading_callers_and_counts_them(
+    lib_repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REVIEWER_TRACE_TIME_BUDGET_SECONDS", "0")
+    ctx = build_local_context(str(lib_repo.path), "HEAD~1")
+    trace = trace_change(GitTreeSource(lib_repo.path, ctx.head_sha), ctx.files,
+                         FactCache(tmp_path / "cache"))  # fmt: skip
+    assert trace.omitted["candidate files over the time budget"] > 0
+    assert edges(trace, "caller") == {}

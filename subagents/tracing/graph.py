@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from subagents.tracing.candidates import files_mentioning
-from subagents.tracing.facts import Def, Ref
+from subagents.tracing.facts import Def, FileFacts, Ref
 from subagents.tracing.languages import is_test_path, language_for
 from subagents.tracing.model import Edge
 from subagents.tracing.project import Project
@@ -30,6 +30,9 @@ COMMON_METHODS = frozenset(
     for name in dir(kind)
 ) | {"read", "write", "close", "flush", "readline", "readlines", "seek", "tell", "send",
      "info", "debug", "warning", "error", "exception", "set", "add"}  # fmt: skip
+
+
+CALLER_CHUNK = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,13 +93,34 @@ class Tracer:
                 families.setdefault(family, set()).add(name)
         for family, names in families.items():
             paths = files_mentioning(self.project, sorted(names), family)
-            for path, facts in self.project.load(paths).items():
-                aliases = {i.alias: i.name for i in facts.imports if i.alias and i.name in names}
-                for ref in facts.refs:
-                    for node, tdef in by_name.get(aliases.get(ref.name, ref.name), []):
-                        edge = self._caller_edge(path, ref, node, tdef, hops)
-                        if edge is not None:
-                            edges.append(edge)
+            # Sources come before tests; under a time budget, read in chunks and stop
+            # when it is spent, counting what was left unread.
+            for start in range(0, len(paths), CALLER_CHUNK):
+                if self.project.out_of_time():
+                    self.project.omitted["candidate files over the time budget"] += (
+                        len(paths) - start
+                    )
+                    break
+                chunk = paths[start : start + CALLER_CHUNK]
+                for path, facts in self.project.load(chunk).items():
+                    edges.extend(self._file_callers(path, facts, names, by_name, hops))
+        return edges
+
+    def _file_callers(
+        self,
+        path: str,
+        facts: FileFacts,
+        names: set[str],
+        by_name: dict[str, list[tuple[Node, Def]]],
+        hops: int,
+    ) -> list[Edge]:
+        aliases = {i.alias: i.name for i in facts.imports if i.alias and i.name in names}
+        edges = []
+        for ref in facts.refs:
+            for node, tdef in by_name.get(aliases.get(ref.name, ref.name), []):
+                edge = self._caller_edge(path, ref, node, tdef, hops)
+                if edge is not None:
+                    edges.append(edge)
         return edges
 
     def _caller_edge(self, path: str, ref: Ref, node: Node, tdef: Def, hops: int) -> Edge | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -56,6 +57,11 @@ class Project:
         self.name_index: dict[str, dict[str, str]] = {}  # family -> path -> " names "
         self.parsed = 0
         self.fetched = 0
+        self.deadline: float | None = None  # monotonic; set by the caller of a trace
+
+    def out_of_time(self) -> bool:
+        """Past the trace's time budget: callers stop reading more candidate files."""
+        return self.deadline is not None and time.monotonic() > self.deadline
 
     def family_files(self, family: str) -> list[str]:
         return [p for p, f in self.modules.files.items() if f == family]

@@ -8,8 +8,10 @@ renderer needs are read for the top of the ranking only.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
+import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -160,6 +162,7 @@ def analyse_change(
     from subagents.tracing.removed import dangling_imports
 
     project = Project(source, _cache(cache), workers=workers)
+    project.deadline = time.monotonic() + time_budget()
     files = list(files)
     for change in files:
         entry = project.entries.get(change.path)
@@ -173,6 +176,20 @@ def analyse_change(
     roots = changed_symbols(tracer, files)
     trace = _finish(tracer, roots, tracer.trace(_nodes(tracer, roots)))
     return trace, dangling_imports(tracer, files, "tracing")
+
+
+def time_budget() -> float:
+    """Seconds a change's trace may spend reading candidate callers (default 2.5, so a
+    cold review stays fast even for a name used all over a large repository); what is
+    left unread is counted in the trace's ``omitted``. ``REVIEWER_TRACE_TIME_BUDGET_SECONDS``
+    overrides it."""
+    try:
+        return float(os.environ.get(TIME_BUDGET_ENV, "2.5"))
+    except ValueError:
+        return 2.5
+
+
+TIME_BUDGET_ENV = "REVIEWER_TRACE_TIME_BUDGET_SECONDS"
 
 
 def trace_change(
