@@ -179,14 +179,14 @@ def analyse_change(
 
 
 def time_budget() -> float:
-    """Seconds a change's trace may spend reading candidate callers (default 2.5, so a
+    """Seconds a change's trace may spend reading candidate callers (default 2.0, so a
     cold review stays fast even for a name used all over a large repository); what is
     left unread is counted in the trace's ``omitted``. ``REVIEWER_TRACE_TIME_BUDGET_SECONDS``
     overrides it."""
     try:
-        return float(os.environ.get(TIME_BUDGET_ENV, "2.5"))
+        return float(os.environ.get(TIME_BUDGET_ENV, "2.0"))
     except ValueError:
-        return 2.5
+        return 2.0
 
 
 TIME_BUDGET_ENV = "REVIEWER_TRACE_TIME_BUDGET_SECONDS"
