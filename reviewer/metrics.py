@@ -194,3 +194,10 @@ class _Scrape(Collector):
 def render(queue: JobQueue | None = None, max_depth: int | None = None) -> bytes:
     """The Prometheus text exposition for ``/metrics`` (serve it with :data:`CONTENT_TYPE`)."""
     return generate_latest(_Scrape(queue, max_depth))
+
+
+def serve_metrics(port: int, queue: JobQueue | None = None, addr: str = "0.0.0.0") -> None:
+    """A ``/metrics`` listener for processes without the API (``reviewer worker``)."""
+    from prometheus_client import start_http_server
+
+    start_http_server(port, addr=addr, registry=_Scrape(queue))

@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     feedback_auto_demote: bool = False
     feedback_rate_limit_reserve: int = Field(default=500, ge=0)
     feedback_stop_after_close_days: float = Field(default=14.0, ge=0)
+    feedback_poll_seconds: float = Field(default=900.0, ge=0)
 
     # Host ceiling on the repo policy's size limits: a repo may tighten, never loosen past.
     limits_max_files: int = Field(default=100, ge=1)

@@ -62,3 +62,33 @@ def test_jobs_list_and_retry_a_dead_letter(sqlite_url):
     assert queue.get(job).state is JobState.queued
     again = cli("jobs", "retry", str(job), env=env)
     assert again.returncode == 2 and "only dead or cancelled" in again.stderr
+
+
+def test_worker_serves_metrics_on_request(sqlite_url):
+    import signal
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("REVIEWER_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reviewer.cli.main", "worker", "--metrics-port", str(port)],
+        env={**clean, "REVIEWER_DATABASE_URL": sqlite_url},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline, text = time.monotonic() + 30, ""
+        while time.monotonic() < deadline and "reviewer_queue_jobs" not in text:
+            try:
+                text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=1).text
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        assert 'reviewer_queue_jobs{state="queued"} 0.0' in text
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)

@@ -283,3 +283,23 @@ def test_wilson_interval():
     low, high = feedback.wilson(8, 10)
     assert (round(low, 3), round(high, 3)) == (0.49, 0.943)
     assert feedback.wilson(0, 0) == (0.0, 1.0)
+
+
+def test_worker_background_poller_records_ratings(fake_github, runtime, reviewed):
+    import threading
+
+    inline = fake_github.review_comments(REPO, 40)[0]["id"]
+    fake_github.add_reaction(REPO, inline, "+1", user="bob")
+    stop = threading.Event()
+    creds = AppCredentials.from_settings(runtime.settings)
+    assert feedback.start_poller(runtime, creds, stop, 0) is None  # 0 turns it off
+    thread = feedback.start_poller(runtime, creds, stop, 3600)
+    try:
+        deadline = time.monotonic() + 20
+        while not list(runtime.audit.entries(kind="feedback")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    [entry] = runtime.audit.entries(kind="feedback")
+    assert (entry.payload["user"], entry.payload["rating"]) == ("bob", "helpful")

@@ -42,21 +42,12 @@ def poll(
     ),
 ) -> None:
     """Read reactions on the reviewer's comments (ETag-conditional) and record ratings."""
-    from reviewer.github.auth import AppCredentials, InstallationTokens
-    from reviewer.github.client import GitHubClient
+    from reviewer.github.auth import AppCredentials
 
     config = settings()
     runtime = build_runtime(config)
-    creds = AppCredentials.from_settings(config)
+    client_for = feedback.client_factory(config, AppCredentials.from_settings(config))
     slug = config.github_app_slug
-
-    def client_for(installation_id: int | None) -> GitHubClient:
-        if installation_id is None:
-            raise fail("a PR with comments has no installation id")
-        return GitHubClient(
-            InstallationTokens(creds, installation_id),
-            backoff_base=config.github_backoff_base_seconds,
-        )
 
     while True:
         result = feedback.poll_cycle(

@@ -15,6 +15,7 @@ from types import FrameType
 import typer
 import uvicorn
 
+from reviewer import metrics
 from reviewer.cli.common import friendly_errors, settings, stderr
 from reviewer.llm import slots
 from reviewer.logs import configure_logging, log
@@ -34,7 +35,10 @@ def _start_workers(runtime: Runtime, count: int, stop: threading.Event) -> list[
 
 
 def _start_sweeper(runtime: Runtime, stop: threading.Event) -> threading.Thread | None:
+    """Background work of a process that runs workers: the redelivery sweeper and the
+    feedback poller (both need the App's credentials)."""
     from reviewer.errors import ConfigError
+    from reviewer.feedback import start_poller
     from reviewer.github.auth import AppCredentials
     from reviewer.github.redeliver import start_sweeper
 
@@ -42,6 +46,7 @@ def _start_sweeper(runtime: Runtime, stop: threading.Event) -> threading.Thread 
         creds = AppCredentials.from_settings(runtime.settings)
     except ConfigError:
         return None
+    start_poller(runtime, creds, stop, runtime.settings.feedback_poll_seconds)
     return start_sweeper(
         creds,
         runtime.engine,
@@ -101,11 +106,16 @@ def serve(
 def worker(
     concurrency: int = typer.Option(1, "--concurrency", min=1, help="Jobs run at once."),
     once: bool = typer.Option(False, "--once", help="Run until the queue is empty, then exit."),
+    metrics_port: int = typer.Option(
+        0, "--metrics-port", min=0, help="Serve Prometheus /metrics on this port (0: off)."
+    ),
 ) -> None:
     """Run workers only (API-less hosts); any number may share one database."""
     config = settings()
     configure_logging(config.log_format, config.log_level)
     runtime = build_runtime(config)
+    if metrics_port:
+        metrics.serve_metrics(metrics_port, runtime.queue)
     runtime.handlers.update(github_handlers(runtime))
     slots.configure(config.model_max_in_flight)
     if once:

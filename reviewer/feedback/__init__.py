@@ -31,10 +31,12 @@ from reviewer.feedback.common import (
 )
 from reviewer.feedback.poll import (
     PollResult,
+    client_factory,
     due_pulls,
     next_interval,
     poll,
     poll_cycle,
+    start_poller,
 )
 from reviewer.feedback.record import (
     find_comment,
@@ -66,6 +68,7 @@ __all__ = [
     "FeedbackReport",
     "PollResult",
     "Row",
+    "client_factory",
     "demote_flagged",
     "demoted_rules",
     "due_pulls",
@@ -79,6 +82,7 @@ __all__ = [
     "record_rating",
     "report",
     "retract",
+    "start_poller",
     "thread_resolved",
     "update_metrics",
     "wilson",
