@@ -191,6 +191,7 @@ def github_env(fake_github, app_keys, sqlite_url) -> dict[str, str]:
         "REVIEWER_GITHUB_SECONDS_BETWEEN_WRITES": "0",
         "REVIEWER_GITHUB_BACKOFF_BASE_SECONDS": "0.01",
         "REVIEWER_REDELIVERY_SWEEP_SECONDS": "0",  # tests that want the sweeper run it
+        "REVIEWER_FEEDBACK_POLL_SECONDS": "0",  # tests that want the poller start it
         "REVIEWER_LOG_FORMAT": "json",
     }
 

@@ -104,6 +104,9 @@ def test_opened_pr_is_reviewed_and_published(fake_github, server, sqlite_url):
     assert answer.status_code == 202, answer.text
 
     check = wait_for(lambda: completed_check(fake_github, pull.head_sha), what="check run")
+    audit = AuditLog(open_database(sqlite_url))
+    # The decision is recorded last, after publishing and noting what was posted.
+    wait_for(lambda: list(audit.entries(kind="decision")), what="the audit entry")
     assert check["name"] == "reviewer/approval"
     assert check["conclusion"] == "action_required"
     assert "human" in check["output"]["title"].lower()
@@ -119,7 +122,7 @@ def test_opened_pr_is_reviewed_and_published(fake_github, server, sqlite_url):
     assert len(summaries) == 1 and "<!-- reviewer:summary -->" in summaries[0]["body"]
     assert "model.skipped" in summaries[0]["body"]
 
-    entries = list(AuditLog(open_database(sqlite_url)).entries())
+    entries = list(audit.entries())
     assert [(e.kind, e.pr, e.head_sha) for e in entries] == [("decision", 1, pull.head_sha)]
     assert entries[0].payload["verdict"] == "human"
     assert entries[0].payload["usage"]["github_requests"] >= 10
