@@ -166,7 +166,7 @@ def build_local_context(path: str, base: str, head: str = "HEAD") -> ReviewConte
     body = "\n\n".join(c.message for c in commits[:-1]) + "\n\n" + "\n".join(newest[1:])
     return ReviewContext(
         source="local",
-        repo=repo.root.name,
+        repo=repo.name(),
         title=newest[0] if newest else "",
         body=body.strip() or None,
         author=Author(login=commits[-1].author or "local", association="OWNER"),

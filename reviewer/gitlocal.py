@@ -5,6 +5,7 @@ Every failure becomes a ``GitError`` with one line a user can act on.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -86,6 +87,13 @@ class LocalRepo:
     def list_dir(self, ref: str, path: str) -> list[str]:
         out = self._run("ls-tree", "--name-only", f"{ref}", f"{path.rstrip('/')}/", check=False)
         return [line for line in out.splitlines() if line]
+
+    def name(self) -> str:
+        """``owner/name`` from the ``origin`` remote when it is a GitHub-style URL, else the
+        directory's name: what the audit log files a local review under."""
+        url = self._run("config", "--get", "remote.origin.url", check=False).strip()
+        match = re.search(r"[:/]([\w.-]+)/([\w.-]+?)(?:\.git)?/?$", url)
+        return f"{match.group(1)}/{match.group(2)}" if match else self.root.name
 
     def author_of(self, ref: str) -> str:
         return self._run("log", "-1", "--format=%an", ref).strip()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import GitRepo
+from tests.conftest import GitRepo, git
 
 AWS_KEY = "AKIA" + "Z7QX3KDN5LPR2WMT"
 CONTRACT_KEYS = {"verdict", "reasons", "reports", "findings", "coverage", "usage"}
@@ -189,3 +189,17 @@ def test_invalid_policy_on_base_sends_to_human_with_the_error(git_repo, tmp_path
     reasons = json.loads(proc.stdout)["reasons"]
     invalid = [r for r in reasons if r["code"] == "policy.invalid"]
     assert invalid and "max_flies" in invalid[0]["message"]
+
+
+def test_local_decisions_are_filed_under_the_origin_remote(git_repo, tmp_path):
+    git_repo.commit("Initial", {"a.txt": "1\n"})
+    git_repo.commit("Change", {"a.txt": "2\n"})
+    subprocess.run(["git", "-C", str(git_repo.path), "remote", "add", "origin",
+                    "git@github.com:acme/widgets.git"], check=True)  # fmt: skip
+    db = tmp_path / "r.db"
+    assert (
+        run_cli("review", "--repo", str(git_repo.path), "--base", "HEAD~1", db=db).returncode == 0
+    )
+    [entry] = [json.loads(line) for line in run_cli("audit", "query", db=db).stdout.splitlines()]
+    assert entry["repo"] == "acme/widgets" and entry["pr"] is None
+    assert entry["head_sha"] == git(git_repo.path, "rev-parse", "HEAD").strip()
