@@ -42,7 +42,14 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from reviewer.errors import ReviewerError
 from reviewer.globs import matches_any
@@ -109,6 +116,7 @@ class GuidanceRule(BaseModel):
     id: str
     title: str
     pattern: str | None = None
+    query: str | None = None  # a tree-sitter query over added code; needs ``languages``
     severity: Literal["info", "minor", "major", "blocker"] = "minor"
     message: str | None = None
     applies_to: tuple[str, ...] = ()
@@ -139,6 +147,24 @@ class GuidanceRule(BaseModel):
             except re.error as exc:
                 raise ValueError(f"pattern does not compile: {exc}") from exc
         return value
+
+    @model_validator(mode="after")
+    def _query_compiles(self) -> GuidanceRule:
+        if self.query is None:
+            return self
+        from subagents.querypatterns import QUERY_LANGUAGES, compile_query
+
+        usable = [lang for lang in self.languages if lang in QUERY_LANGUAGES]
+        if not usable:
+            raise ValueError(
+                f"a query needs languages from {sorted(QUERY_LANGUAGES)} (tree-sitter grammars)"
+            )
+        for language in usable:
+            try:
+                compile_query(language, self.query)
+            except Exception as exc:
+                raise ValueError(f"query does not compile for {language}: {exc}") from exc
+        return self
 
     _languages = field_validator("languages")(_known_languages)
     _subagents = field_validator("subagents")(_known_subagents)

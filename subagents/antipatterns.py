@@ -20,6 +20,7 @@ from subagents.base import (
     Severity,
     fingerprint,
 )
+from subagents.querypatterns import query_hits
 from subagents.secrets import redact
 
 if TYPE_CHECKING:
@@ -51,24 +52,35 @@ def _runs(lines: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
 
 
 def rule_findings(doc: GuidanceDoc, rule: GuidanceRule, file: ChangedFile) -> list[Finding]:
-    """Findings of one pattern rule on one file's added lines."""
-    if rule.pattern is None or not rule.applies(file.path):
+    """Findings of one rule's regex ``pattern`` and tree-sitter ``query`` on the lines a
+    file adds; hits of a regex on consecutive lines become one ranged finding."""
+    if (rule.pattern is None and rule.query is None) or not rule.applies(file.path):
         return []
-    pattern = _compiled(rule.pattern)
-    hits = [(n, text) for n, text in file.added_lines() if pattern.search(text[:MAX_LINE])]
+    added = file.added_lines()
+    spans: list[tuple[int, int, str]] = []
+    if rule.pattern is not None:
+        pattern = _compiled(rule.pattern)
+        hits = [(n, text) for n, text in added if pattern.search(text[:MAX_LINE])]
+        spans += [(run[0][0], run[-1][0], run[0][1]) for run in _runs(hits)]
+    if rule.query is not None:
+        text_at = dict(added)
+        spans += [
+            (first, last, text_at.get(first, ""))
+            for first, last in query_hits(file.path, rule.query, rule.languages, added)
+        ]
     return [
         Finding(
-            fingerprint=fingerprint(rule.id, file.path, redact(run[0][1])),
+            fingerprint=fingerprint(rule.id, file.path, redact(text)),
             subagent=NAME,
             severity=Severity(rule.severity),
             path=file.path,
-            start_line=run[0][0],
-            end_line=run[-1][0],
+            start_line=first,
+            end_line=last,
             title=rule.title,
             body=_body(rule, doc),
             rule_ids=[rule.id],
         )
-        for run in _runs(hits)
+        for first, last, text in spans
     ]
 
 
@@ -93,5 +105,5 @@ class AntipatternsAgent(DeterministicSubAgent):
         return scan(ctx)
 
     def summary(self, ctx: ReviewContext, findings: list[Finding]) -> str:
-        rules = sum(1 for d in ctx.guidance for r in d.rules if r.pattern)
+        rules = sum(1 for d in ctx.guidance for r in d.rules if r.pattern or r.query)
         return f"checked {rules} pattern rule(s) from {len(ctx.guidance)} guidance doc(s)"

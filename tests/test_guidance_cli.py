@@ -117,6 +117,7 @@ def test_show_lists_rules_for_a_file_with_overrides(git_repo: GitRepo) -> None:
     assert {r["id"] for r in json.loads(logic.output)["rules"]} == {
         "team.no-sleep",
         "py.assert-validation",
+        "py.requests-without-timeout",
     }
     text = runner.invoke(app, ["guidance", "show", "--repo", str(repo.path), "--file", "x.md"])
     assert "gen.todo-left" in text.output
