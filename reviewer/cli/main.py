@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from reviewer.cli import audit, guidance, jobs, review, serve, trace
-from reviewer.cli import eval as eval_cli
+from reviewer.cli import evaluate as eval_cli
 from reviewer.cli import feedback as feedback_cli
 from reviewer.logs import configure_logging
 
