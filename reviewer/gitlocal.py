@@ -92,6 +92,8 @@ class LocalRepo:
         """``owner/name`` from the ``origin`` remote when it is a GitHub-style URL, else the
         directory's name: what the audit log files a local review under."""
         url = self._run("config", "--get", "remote.origin.url", check=False).strip()
+        if url.startswith(("/", ".", "file:")):  # a clone of a local folder: no owner
+            return self.root.name
         match = re.search(r"[:/]([\w.-]+)/([\w.-]+?)(?:\.git)?/?$", url)
         return f"{match.group(1)}/{match.group(2)}" if match else self.root.name
 
