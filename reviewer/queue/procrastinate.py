@@ -32,10 +32,8 @@ import json
 import random
 import threading
 import time
-from datetime import UTC, datetime
 from typing import Any
 
-from procrastinate.sql import queries as PQ
 from sqlalchemy import Connection, Engine, and_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -49,45 +47,32 @@ from reviewer.queue.base import (
     JobState,
     JobView,
 )
-from reviewer.queue.fair import NO_INSTALLATION, fair_order, installation_limit
-from reviewer.queue.sqlite import (
+from reviewer.queue.broker import (
+    CANDIDATES,
+    DEFER,
+    QUEUE_PREFIX,
+    broker_settle,
+    installation_of,
+    lock_broker_rows,
+    pr_lock,
+    queue_name,
+    run_query,
+)
+from reviewer.queue.fair import fair_order, installation_limit
+from reviewer.queue.rows import (
     MAX_BACKOFF_S,
     SUPERSEDABLE,
     QueueError,
-    SqliteJobQueue,
-    _view,
     active_twin,
+    job_view,
     last_turns,
     touch_turn,
 )
+from reviewer.queue.sqlite import SqliteJobQueue
 from reviewer.store.models import Delivery, Job
 
-QUEUE_PREFIX = "reviewer:"
 TASK_PREFIX = "reviewer."
 ACTIVE = (JobState.queued.value, JobState.running.value)
-
-DEFER = (
-    "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW(%(queue)s, %(task)s, 0, %(lock)s, "
-    "NULL, %(args)s::jsonb, to_timestamp(%(at)s::float8))::procrastinate_job_to_defer_v1]))"
-)
-CANDIDATES = """
-SELECT queue_name,
-       count(*) FILTER (WHERE status = 'todo'
-                        AND (scheduled_at IS NULL OR scheduled_at <= now())) AS ready,
-       count(*) FILTER (WHERE status = 'todo') AS queued,
-       count(*) FILTER (WHERE status = 'doing') AS running
-  FROM procrastinate_jobs
- WHERE status IN ('todo', 'doing') AND starts_with(queue_name, %(prefix)s)
- GROUP BY queue_name
-"""
-
-
-def queue_name(installation_id: int | None) -> str:
-    return f"{QUEUE_PREFIX}{installation_id if installation_id is not None else NO_INSTALLATION}"
-
-
-def pr_lock(repo: str, pr: int) -> str:
-    return f"pr:{repo}#{pr}"
 
 
 class ProcrastinateJobQueue(SqliteJobQueue):
@@ -138,7 +123,7 @@ class ProcrastinateJobQueue(SqliteJobQueue):
             if existing is not None:
                 self._link_delivery(conn, delivery_id, "duplicate", existing)
                 return EnqueueResult(outcome=EnqueueOutcome.duplicate_job, job_id=existing)
-            superseded = self._supersede_pq(conn, request, now)
+            superseded = self._supersederun_query(conn, request, now)
             job_id = self._insert_job(conn, request, delivery_id, now)
             self._defer(conn, job_id, None)
             self._link_delivery(conn, delivery_id, "queued", job_id)
@@ -175,7 +160,7 @@ class ProcrastinateJobQueue(SqliteJobQueue):
         return broker_id
 
     @staticmethod
-    def _supersede_pq(conn: Connection, request: JobRequest, now: float) -> list[int]:
+    def _supersederun_query(conn: Connection, request: JobRequest, now: float) -> list[int]:
         if request.kind.value not in SUPERSEDABLE or not request.head_sha:
             return []
         same_pr = and_(
@@ -188,7 +173,7 @@ class ProcrastinateJobQueue(SqliteJobQueue):
         targets = conn.execute(select(Job.id, Job.state, Job.broker_job_id).where(same_pr)).all()
         if not targets:
             return []
-        _lock_broker_rows(conn, [t.broker_job_id for t in targets])
+        lock_broker_rows(conn, [t.broker_job_id for t in targets])
         cancelled = []
         for target in targets:
             if target.state == JobState.queued.value:
@@ -202,7 +187,9 @@ class ProcrastinateJobQueue(SqliteJobQueue):
                         last_error=f"superseded by {request.head_sha}",
                     )
                 )
-                _pq(conn, "cancel_job", job_id=target.broker_job_id, abort=False, delete_job=False)
+                run_query(
+                    conn, "cancel_job", job_id=target.broker_job_id, abort=False, delete_job=False
+                )
                 cancelled.append(target.id)
             else:
                 conn.execute(
@@ -210,7 +197,9 @@ class ProcrastinateJobQueue(SqliteJobQueue):
                     .where(Job.id == target.id)
                     .values(cancel_requested=True, superseded_by=request.head_sha)
                 )
-                _pq(conn, "cancel_job", job_id=target.broker_job_id, abort=True, delete_job=False)
+                run_query(
+                    conn, "cancel_job", job_id=target.broker_job_id, abort=True, delete_job=False
+                )
         return cancelled
 
     # -- claim ---------------------------------------------------------------------------
@@ -222,11 +211,11 @@ class ProcrastinateJobQueue(SqliteJobQueue):
         with self.engine.connect() as conn:
             stats = conn.exec_driver_sql(CANDIDATES, {"prefix": QUEUE_PREFIX}).all()
             conn.rollback()
-        ready = {_installation(s.queue_name): s.ready for s in stats if s.ready}
+        ready = {installation_of(s.queue_name): s.ready for s in stats if s.ready}
         if not ready:
             return None
-        queued = {_installation(s.queue_name): s.queued for s in stats}
-        running = {_installation(s.queue_name): s.running for s in stats}
+        queued = {installation_of(s.queue_name): s.queued for s in stats}
+        running = {installation_of(s.queue_name): s.running for s in stats}
         total = sum(queued.values())
         with self.engine.connect() as conn:
             turns = last_turns(conn, list(ready))
@@ -271,7 +260,7 @@ class ProcrastinateJobQueue(SqliteJobQueue):
             ).scalar_one()
             if busy >= limit:
                 return None
-            row = _pq(conn, "fetch_job", queues=[name], worker_id=broker_worker).first()
+            row = run_query(conn, "fetch_job", queues=[name], worker_id=broker_worker).first()
             if row is None or row.id is None:
                 return None
             claimed = conn.execute(
@@ -287,12 +276,12 @@ class ProcrastinateJobQueue(SqliteJobQueue):
                 .returning(*Job.__table__.c)
             ).first()
             if claimed is None:  # no live job behind it: never hand it out again
-                _pq(conn, "finish_job", job_id=row.id, status="failed", delete_job=False)
+                run_query(conn, "finish_job", job_id=row.id, status="failed", delete_job=False)
                 log.warning("queue.orphan_broker_job", broker_job_id=row.id)
                 return None
             touch_turn(conn, installation, now)
         return Claimed(
-            job=_view(claimed), worker_id=worker_id, lease_expires=now + self.lease_seconds
+            job=job_view(claimed), worker_id=worker_id, lease_expires=now + self.lease_seconds
         )
 
     def _broker_worker(self, worker_id: str) -> int:
@@ -367,7 +356,7 @@ class ProcrastinateJobQueue(SqliteJobQueue):
             broker_id = conn.scalar(select(Job.broker_job_id).where(Job.id == job_id))
             if broker_id is None:
                 return None
-            _lock_broker_rows(conn, [broker_id])
+            lock_broker_rows(conn, [broker_id])
             before = conn.execute(
                 select(Job.__table__)
                 .where(
@@ -379,7 +368,7 @@ class ProcrastinateJobQueue(SqliteJobQueue):
             ).first()
             if before is None:
                 return None
-            job = _view(before)
+            job = job_view(before)
             if job.cancel_requested and outcome in ("todo", "failed"):
                 # Superseded while it ran and then failed or was released: it is over.
                 outcome = "aborted"
@@ -393,7 +382,7 @@ class ProcrastinateJobQueue(SqliteJobQueue):
                 .where(Job.id == job_id)
                 .values(lease_owner=None, lease_expires=None, **values)
             )
-            _broker_settle(conn, broker_id, outcome, values.get("run_after"))
+            broker_settle(conn, broker_id, outcome, values.get("run_after"))
         return job
 
     def complete(self, job_id: int, worker_id: str) -> None:
@@ -457,7 +446,7 @@ class ProcrastinateJobQueue(SqliteJobQueue):
         stalled-job query), then forget long-silent workers. Safe to run from every worker."""
         self._last_sweep = time.monotonic()
         with self.engine.connect() as conn:
-            stalled = _pq(
+            stalled = run_query(
                 conn,
                 "select_stalled_jobs_by_heartbeat",
                 queue=None,
@@ -490,9 +479,9 @@ class ProcrastinateJobQueue(SqliteJobQueue):
                 select(Job.__table__).where(Job.broker_job_id == broker_id).with_for_update()
             ).first()
             if row is None or row.state != JobState.running.value:
-                _broker_settle(conn, broker_id, "failed", None)
+                broker_settle(conn, broker_id, "failed", None)
                 return False
-            job = _view(row)
+            job = job_view(row)
             lost = {"lease_owner": None, "lease_expires": None}
             values: dict[str, Any]
             if job.cancel_requested:
@@ -513,7 +502,7 @@ class ProcrastinateJobQueue(SqliteJobQueue):
                 outcome = "todo"
                 values = {"state": JobState.queued.value, "run_after": now}
             conn.execute(update(Job).where(Job.id == job.id).values(**lost, **values))
-            _broker_settle(conn, broker_id, outcome, values.get("run_after"))
+            broker_settle(conn, broker_id, outcome, values.get("run_after"))
         log.warning("queue.recovered_stalled_job", job_id=job.id, next_state=values["state"])
         return True
 
@@ -526,7 +515,7 @@ class ProcrastinateJobQueue(SqliteJobQueue):
             ).first()
             if row is None:
                 raise QueueError(f"job {job_id} does not exist")
-            job = _view(row)
+            job = job_view(row)
             if job.state not in (JobState.dead, JobState.cancelled):
                 raise QueueError(
                     f"job {job_id} is {job.state.value}; only dead or cancelled jobs can be retried"
@@ -572,54 +561,3 @@ class ProcrastinateJobQueue(SqliteJobQueue):
                 {"p": QUEUE_PREFIX},
             ).all()
         return {status: count for status, count in rows}
-
-
-def _installation(name: str) -> int:
-    return int(name.removeprefix(QUEUE_PREFIX))
-
-
-def _pq(conn: Connection, name: str, **params: Any) -> Any:
-    """Run one of procrastinate's named queries on our connection (our transaction)."""
-    return conn.exec_driver_sql(PQ[name], params)
-
-
-def _lock_broker_rows(conn: Connection, broker_ids: list[int | None]) -> None:
-    ids = sorted({i for i in broker_ids if i is not None})
-    if ids:
-        conn.exec_driver_sql(
-            "SELECT id FROM procrastinate_jobs WHERE id = ANY(%(ids)s) ORDER BY id FOR UPDATE",
-            {"ids": ids},
-        )
-
-
-def _broker_settle(conn: Connection, broker_id: int, outcome: str, run_after: float | None) -> None:
-    status = conn.exec_driver_sql(
-        "SELECT status::text FROM procrastinate_jobs WHERE id = %(id)s", {"id": broker_id}
-    ).scalar()
-    if status not in ("todo", "doing"):
-        return
-    if outcome == "todo":
-        if status == "doing":
-            conn.exec_driver_sql(
-                "UPDATE procrastinate_jobs SET abort_requested = false WHERE id = %(id)s",
-                {"id": broker_id},
-            )
-            _pq(
-                conn,
-                "retry_job",
-                job_id=broker_id,
-                retry_at=datetime.fromtimestamp(run_after or time.time(), UTC),
-                new_priority=None,
-                new_queue_name=None,
-                new_lock=None,
-            )
-        return
-    # Finished work is deleted from procrastinate's table (ours keeps the record), so
-    # the fetch query's scans stay proportional to live work.
-    _pq(
-        conn,
-        "finish_job",
-        job_id=broker_id,
-        status=outcome,
-        delete_job=outcome == "succeeded",
-    )

@@ -18,46 +18,27 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, exists, func, insert, select, text, update
 from sqlalchemy.orm import aliased
 
-from reviewer.errors import ReviewerError
 from reviewer.queue.base import (
     Claimed,
     EnqueueOutcome,
     EnqueueResult,
     Heartbeat,
-    JobKind,
     JobRequest,
     JobState,
     JobView,
 )
 from reviewer.queue.fair import NO_INSTALLATION, fair_order
+from reviewer.queue.rows import (
+    MAX_BACKOFF_S,
+    SUPERSEDABLE,
+    QueueError,
+    active_twin,
+    job_view,
+    last_turns,
+    touch_turn,
+)
 from reviewer.store.db import reading
-from reviewer.store.models import Delivery, Job, QueueTurn
-
-SUPERSEDABLE = (JobKind.review.value,)
-MAX_BACKOFF_S = 900.0
-
-
-class QueueError(ReviewerError):
-    """An operator asked for something the queue cannot do (e.g. retry a running job)."""
-
-
-def _view(row: Any) -> JobView:
-    data = dict(row._mapping)
-    data["payload"] = json.loads(data["payload"] or "{}")
-    return JobView.model_validate(data)
-
-
-def active_twin(conn: Connection, repo: str, pr: int, head_sha: str, kind: JobKind) -> int | None:
-    """The queued or running job with this key, if any (the unique key's other half)."""
-    return conn.scalar(
-        select(Job.id).where(
-            Job.repo == repo,
-            Job.pr == pr,
-            Job.head_sha == head_sha,
-            Job.kind == kind.value,
-            Job.state.in_((JobState.queued.value, JobState.running.value)),
-        )
-    )
+from reviewer.store.models import Delivery, Job
 
 
 class SqliteJobQueue:
@@ -196,7 +177,7 @@ class SqliteJobQueue:
             row = self._next_claimable(conn, now)
             if row is None:
                 return None
-            job = _view(row)
+            job = job_view(row)
             if job.state is JobState.queued:
                 touch_turn(conn, job.installation_id, now)
             if job.state is JobState.running and job.cancel_requested:
@@ -223,7 +204,7 @@ class SqliteJobQueue:
                 )
             )
             claimed = conn.execute(select(Job.__table__).where(Job.id == job.id)).one()
-        return Claimed(job=_view(claimed), worker_id=worker_id, lease_expires=lease)
+        return Claimed(job=job_view(claimed), worker_id=worker_id, lease_expires=lease)
 
     def _next_claimable(self, conn: Connection, now: float) -> Any:
         """Expired leases first (crashed workers), then the oldest runnable queued job of a
@@ -372,19 +353,19 @@ class SqliteJobQueue:
         if state is not None:
             query = query.where(Job.state == state.value)
         with reading(self.engine) as conn:
-            return [_view(row) for row in conn.execute(query)]
+            return [job_view(row) for row in conn.execute(query)]
 
     def get(self, job_id: int) -> JobView | None:
         with reading(self.engine) as conn:
             row = conn.execute(select(Job.__table__).where(Job.id == job_id)).first()
-        return _view(row) if row is not None else None
+        return job_view(row) if row is not None else None
 
     def retry(self, job_id: int) -> JobView:
         with self._tx() as conn:
             row = conn.execute(select(Job.__table__).where(Job.id == job_id)).first()
             if row is None:
                 raise QueueError(f"job {job_id} does not exist")
-            job = _view(row)
+            job = job_view(row)
             if job.state not in (JobState.dead, JobState.cancelled):
                 raise QueueError(
                     f"job {job_id} is {job.state.value}; only dead or cancelled jobs can be retried"
@@ -450,27 +431,3 @@ class SqliteJobQueue:
     def ping(self) -> None:
         with reading(self.engine) as conn:
             conn.execute(text("SELECT 1"))
-
-
-def touch_turn(conn: Connection, installation_id: int | None, now: float) -> None:
-    """Record that ``installation_id`` just had a job started (the scheduler's clock)."""
-    key = installation_id if installation_id is not None else NO_INSTALLATION
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
-    stmt = upsert(QueueTurn).values(installation_id=key, last_started_at=now)
-    conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[QueueTurn.installation_id], set_={"last_started_at": now}
-        )
-    )
-
-
-def last_turns(conn: Connection, installations: list[int]) -> dict[int, float]:
-    rows = conn.execute(
-        select(QueueTurn.installation_id, QueueTurn.last_started_at).where(
-            QueueTurn.installation_id.in_(installations)
-        )
-    ).all()
-    return {installation: started for installation, started in rows}
