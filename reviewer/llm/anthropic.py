@@ -14,13 +14,10 @@ import anthropic
 
 from reviewer.llm.port import (
     Completion,
-    ErrorKind,
     Prompt,
-    ProviderError,
     ProviderSpec,
     TokenUsage,
-    kind_for_status,
-    retry_after_seconds,
+    provider_errors,
 )
 
 
@@ -69,25 +66,8 @@ class AnthropicProvider:
         }
 
     async def complete(self, prompt: Prompt) -> Completion:
-        try:
+        with provider_errors(self.name, anthropic):
             message = await self._client.messages.create(**self.request(prompt))
-        except anthropic.APIStatusError as exc:
-            detail = f"{exc.error_code or ''} {exc.type or ''} {exc.api_message or exc.message}"
-            raise ProviderError(
-                kind_for_status(exc.status_code, detail),
-                (exc.api_message or exc.message)[:300],
-                self.name,
-                exc.status_code,
-                retry_after_seconds(exc.response.headers),
-            ) from None
-        except anthropic.APITimeoutError:
-            raise ProviderError(ErrorKind.timeout, "request timed out", self.name) from None
-        except anthropic.APIConnectionError as exc:
-            raise ProviderError(ErrorKind.timeout, f"connection: {exc}", self.name) from None
-        except anthropic.APIResponseValidationError as exc:
-            raise ProviderError(
-                ErrorKind.overloaded, f"unreadable response: {exc}", self.name
-            ) from None
         tool = next(
             (b for b in message.content if b.type == "tool_use" and b.name == prompt.tool_name),
             None,

@@ -19,8 +19,7 @@ from reviewer.llm.port import (
     ProviderError,
     ProviderSpec,
     TokenUsage,
-    kind_for_status,
-    retry_after_seconds,
+    provider_errors,
 )
 
 
@@ -65,25 +64,8 @@ class OpenAIProvider:
         }
 
     async def complete(self, prompt: Prompt) -> Completion:
-        try:
+        with provider_errors(self.name, openai):
             response = await self._client.chat.completions.create(**self.request(prompt))
-        except openai.APIStatusError as exc:
-            detail = f"{exc.code or ''} {exc.type or ''} {exc.message}"
-            raise ProviderError(
-                kind_for_status(exc.status_code, detail),
-                exc.message[:300],
-                self.name,
-                exc.status_code,
-                retry_after_seconds(exc.response.headers),
-            ) from None
-        except openai.APITimeoutError:
-            raise ProviderError(ErrorKind.timeout, "request timed out", self.name) from None
-        except openai.APIConnectionError as exc:
-            raise ProviderError(ErrorKind.timeout, f"connection: {exc}", self.name) from None
-        except openai.APIResponseValidationError as exc:
-            raise ProviderError(
-                ErrorKind.overloaded, f"unreadable response: {exc}", self.name
-            ) from None
         if not response.choices:
             raise ProviderError(ErrorKind.overloaded, "response without choices", self.name)
         choice = response.choices[0]

@@ -8,6 +8,8 @@ neutral, so one layer owns each policy.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -159,3 +161,28 @@ def kind_for_status(status: int, detail: str = "") -> ErrorKind:
     if status >= 500:
         return ErrorKind.overloaded
     return ErrorKind.rejected
+
+
+@contextmanager
+def provider_errors(provider: str, sdk: Any) -> Iterator[None]:
+    """Turn an SDK's errors into ``ProviderError``. The anthropic and openai SDKs share
+    these class names (``APIStatusError``, ``APITimeoutError``, ...), so one mapping
+    serves both; ``sdk`` is the SDK module."""
+    try:
+        yield
+    except sdk.APIStatusError as exc:
+        message = getattr(exc, "api_message", None) or exc.message
+        code = getattr(exc, "error_code", None) or getattr(exc, "code", None) or ""
+        raise ProviderError(
+            kind_for_status(exc.status_code, f"{code} {exc.type or ''} {message}"),
+            message[:300],
+            provider,
+            exc.status_code,
+            retry_after_seconds(exc.response.headers),
+        ) from None
+    except sdk.APITimeoutError:
+        raise ProviderError(ErrorKind.timeout, "request timed out", provider) from None
+    except sdk.APIConnectionError as exc:
+        raise ProviderError(ErrorKind.timeout, f"connection: {exc}", provider) from None
+    except sdk.APIResponseValidationError as exc:
+        raise ProviderError(ErrorKind.overloaded, f"unreadable response: {exc}", provider) from None
