@@ -43,6 +43,17 @@ def queue_for(env: dict[str, str]):
     return make_queue(Settings(database_url=url), open_database(url))
 
 
+def queued_review(fake_github, env: dict[str, str]):
+    """PR 9 on the fake and its review job queued: (pull, queue, job id)."""
+    pull = fake_github.add_pull_from_contents(
+        REPO, 9, old=OLD, new=NEW, body=BODY, author="alice", author_association="MEMBER"
+    )
+    queue = queue_for(env)
+    request = JobRequest(kind=JobKind.review, installation_id=INSTALLATION_ID, repo=REPO, pr=9,
+                         head_sha=pull.head_sha)  # fmt: skip
+    return pull, queue, queue.enqueue(request, "delivery-9").job_id
+
+
 def stop_gracefully(proc: subprocess.Popen, sig=signal.SIGINT, timeout: float = 10) -> None:
     proc.send_signal(sig)
     try:
@@ -53,20 +64,7 @@ def stop_gracefully(proc: subprocess.Popen, sig=signal.SIGINT, timeout: float = 
 
 def test_sigkilled_worker_job_is_reclaimed_and_completes(fake_github, backend_env, tmp_path):
     github_env = backend_env
-    pull = fake_github.add_pull_from_contents(
-        REPO, 9, old=OLD, new=NEW, body=BODY, author="alice", author_association="MEMBER"
-    )
-    queue = queue_for(github_env)
-    job_id = queue.enqueue(
-        JobRequest(
-            kind=JobKind.review,
-            installation_id=INSTALLATION_ID,
-            repo=REPO,
-            pr=9,
-            head_sha=pull.head_sha,
-        ),
-        "delivery-9",
-    ).job_id
+    pull, queue, job_id = queued_review(fake_github, github_env)
     env = {**github_env, "REVIEWER_JOB_LEASE_SECONDS": "1.5"}
     fake_github.latency_seconds = 0.25  # every GitHub call is slow: the job takes seconds
 
@@ -103,20 +101,7 @@ def test_sigkilled_worker_job_is_reclaimed_and_completes(fake_github, backend_en
 def test_sigterm_finishes_the_running_job_within_the_grace_period(
     fake_github, backend_env, tmp_path
 ):
-    pull = fake_github.add_pull_from_contents(
-        REPO, 9, old=OLD, new=NEW, body=BODY, author="alice", author_association="MEMBER"
-    )
-    queue = queue_for(backend_env)
-    job_id = queue.enqueue(
-        JobRequest(
-            kind=JobKind.review,
-            installation_id=INSTALLATION_ID,
-            repo=REPO,
-            pr=9,
-            head_sha=pull.head_sha,
-        ),
-        "delivery-9",
-    ).job_id
+    pull, queue, job_id = queued_review(fake_github, backend_env)
     fake_github.latency_seconds = 0.1
     env = {**backend_env, "REVIEWER_WORKER_SHUTDOWN_GRACE_SECONDS": "60"}
     proc = start_worker(env, tmp_path / "w.log")
@@ -133,20 +118,7 @@ def test_sigterm_finishes_the_running_job_within_the_grace_period(
 
 
 def test_sigterm_releases_a_job_that_outlives_the_grace_period(fake_github, backend_env, tmp_path):
-    pull = fake_github.add_pull_from_contents(
-        REPO, 9, old=OLD, new=NEW, body=BODY, author="alice", author_association="MEMBER"
-    )
-    queue = queue_for(backend_env)
-    job_id = queue.enqueue(
-        JobRequest(
-            kind=JobKind.review,
-            installation_id=INSTALLATION_ID,
-            repo=REPO,
-            pr=9,
-            head_sha=pull.head_sha,
-        ),
-        "delivery-9",
-    ).job_id
+    pull, queue, job_id = queued_review(fake_github, backend_env)
     fake_github.latency_seconds = 0.5  # the review takes many seconds
     env = {**backend_env, "REVIEWER_WORKER_SHUTDOWN_GRACE_SECONDS": "0.5"}
     proc = start_worker(env, tmp_path / "w.log")
