@@ -29,7 +29,6 @@ Lock order everywhere: the ``procrastinate_jobs`` row first, then the ``jobs`` r
 from __future__ import annotations
 
 import json
-import random
 import threading
 import time
 from typing import Any
@@ -60,7 +59,6 @@ from reviewer.queue.broker import (
 )
 from reviewer.queue.fair import fair_order, installation_limit
 from reviewer.queue.rows import (
-    MAX_BACKOFF_S,
     SUPERSEDABLE,
     QueueError,
     active_twin,
@@ -412,13 +410,9 @@ class ProcrastinateJobQueue(SqliteJobQueue):
         )
 
     def fail(self, job_id: int, worker_id: str, error: str, retryable: bool = True) -> JobState:
-        job = self.get(job_id)
-        if job is None:
-            raise QueueError(f"job {job_id} does not exist")
+        delay = self._retry_delay(job_id, retryable)
         now = time.time()
-        if retryable and job.attempts < job.max_attempts:
-            delay = min(MAX_BACKOFF_S, self.backoff_base * 2 ** max(job.attempts - 1, 0))
-            delay *= random.uniform(0.5, 1.5)
+        if delay is not None:
             self._settle(
                 job_id,
                 worker_id,

@@ -305,14 +305,20 @@ class SqliteJobQueue:
             lease_expires=None,
         )
 
-    def fail(self, job_id: int, worker_id: str, error: str, retryable: bool = True) -> JobState:
+    def _retry_delay(self, job_id: int, retryable: bool) -> float | None:
+        """Jittered exponential backoff before the next attempt, or None: dead-letter."""
         job = self.get(job_id)
         if job is None:
             raise QueueError(f"job {job_id} does not exist")
+        if not retryable or job.attempts >= job.max_attempts:
+            return None
+        delay = min(MAX_BACKOFF_S, self.backoff_base * 2 ** max(job.attempts - 1, 0))
+        return delay * random.uniform(0.5, 1.5)
+
+    def fail(self, job_id: int, worker_id: str, error: str, retryable: bool = True) -> JobState:
+        delay = self._retry_delay(job_id, retryable)
         now = time.time()
-        if retryable and job.attempts < job.max_attempts:
-            delay = min(MAX_BACKOFF_S, self.backoff_base * 2 ** max(job.attempts - 1, 0))
-            delay *= random.uniform(0.5, 1.5)
+        if delay is not None:
             self._owned_update(
                 job_id,
                 worker_id,
