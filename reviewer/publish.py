@@ -136,6 +136,19 @@ def _review(
     return None
 
 
+def _our_review_at_head(
+    client: GitHubClient, ctx: ReviewContext, bot_login: str | None
+) -> dict[str, Any] | None:
+    assert ctx.pr is not None
+    if bot_login is None:
+        return None
+    return next(
+        (r for r in client.pull_reviews(ctx.repo, ctx.pr)
+         if (r.get("user") or {}).get("login") == bot_login and r.get("commit_id") == ctx.head_sha),
+        None,
+    )  # fmt: skip
+
+
 def _labels(client: GitHubClient, ctx: ReviewContext, decision: Decision) -> None:
     assert ctx.pr is not None
     stale = [label for label in OUR_LABELS if label in ctx.labels and label not in decision.labels]
@@ -190,12 +203,16 @@ def publish(
     run_id: int,
     bot_login: str | None,
     demoted: frozenset[str] = frozenset(),
+    retrying: bool = False,
 ) -> dict[str, Any]:
     """Write the decision to the PR; the check run is written last, as the gate.
 
     Returns what was posted (``review``, ``inline`` count, ``summary`` comment) so the
     feedback poller can find our comments. Findings whose every guidance rule is in
-    ``demoted`` (low helpful rate, see ``reviewer.feedback``) stay in the summary only."""
+    ``demoted`` (low helpful rate, see ``reviewer.feedback``) stay in the summary only.
+    ``retrying``: an earlier attempt may have died after posting its review; a review of
+    ours on this head is then reused instead of posted twice (one extra read, retries only).
+    """
     # Findings that cannot be anchored stay in the summary, which lists every finding.
     comments = [
         c
@@ -203,7 +220,8 @@ def publish(
         if not (f.rule_ids and all(r in demoted for r in f.rule_ids))
         and (c := anchor(ctx, f)) is not None
     ]
-    posted = _review(client, ctx, decision, comments)
+    earlier = _our_review_at_head(client, ctx, bot_login) if retrying else None
+    posted = earlier if earlier is not None else _review(client, ctx, decision, comments)
     _labels(client, ctx, decision)
     requested = _reviewers(client, ctx, decision)
     summary = render_markdown(decision, reports, title=f"Head {ctx.head_sha[:12]}")

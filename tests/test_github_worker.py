@@ -202,3 +202,16 @@ def test_approval_publishes_success_approve_review_and_off_diff_findings_in_summ
     assert fake_github.labels(REPO, 10) == ["reviewer: approved"]
     summary = fake_github.issue_comments(REPO, 10)[0]["body"]
     assert "Docstring missing" in summary and "Narrow except" in summary
+
+
+def test_retry_after_a_failure_past_the_review_posts_it_only_once(fake_github, runtime):
+    pull = make_pull(fake_github, 11)
+    job = enqueue(runtime, pull)
+    # The first attempt posts its review, then the summary comment fails for good.
+    fake_github.fail_next(5, 502, path_contains="/issues/11/comments", method="POST")
+    drain(runtime)
+    assert runtime.queue.get(job).state is JobState.done
+    assert runtime.queue.get(job).attempts == 2
+    assert len(fake_github.reviews(REPO, 11)) == 1
+    assert len(fake_github.issue_comments(REPO, 11)) == 1
+    assert conclusions(fake_github, pull.head_sha)[-1] == "action_required"

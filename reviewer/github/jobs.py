@@ -133,6 +133,7 @@ class GitHubJobs:
                 run_id,
                 self.bot_login,
                 await _io(feedback.demoted_rules, self.runtime.engine),
+                job.attempts > 1,
             )
         except Superseded as exc:
             await _io(
