@@ -215,3 +215,19 @@ def test_agent_reports_skipped_with_the_trace_and_flags_a_dangling_import(
         ("lib/__init__.py", 1, "major")
     ]
     assert "`lib.api.fetch` was removed" in report.findings[0].title
+
+
+def test_github_first_review_indexes_only_files_near_the_change(fake_github, app_keys):
+    from subagents.tracing.candidates import REMOTE_INDEX_CAP
+
+    far = {f"vendor/pkg{i}/mod.py": f"def helper{i}():\n    return {i}\n" for i in range(550)}
+    old = {**LIB, **far}
+    new = {"lib/sessions.py": LIB["lib/sessions.py"].replace("return m", "return m * 2")}
+    fake_github.add_pull_from_contents(REPO, 42, old=old, new=new, author="alice")
+    client = client_for(fake_github, app_keys)
+    ctx = build_github_context(client, REPO, 42, client.pull(REPO, 42), installation_id=1)
+    trace = trace_for_context(ctx, 2000)
+    assert any(e.kind == "caller" and e.symbol == "lib.sessions.Session.send" for e in trace.edges)
+    skipped = trace.omitted["files not indexed (remote source, far from the change)"]
+    assert skipped == len(old) - REMOTE_INDEX_CAP
+    assert len(requested_blobs(fake_github)) <= REMOTE_INDEX_CAP

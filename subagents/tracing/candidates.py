@@ -12,6 +12,7 @@ from subagents.tracing.languages import family_globs, is_test_path
 from subagents.tracing.project import Project
 
 MAX_CANDIDATES = 2000
+REMOTE_INDEX_CAP = 500
 _INDEX_CHUNK = 500
 
 
@@ -20,13 +21,41 @@ def name_index(project: Project, family: str) -> dict[str, str]:
     index = project.name_index
     if family not in index:
         names: dict[str, str] = {}
-        files = project.family_files(family)
+        files = _remote_share(project, project.family_files(family))
         for start in range(0, len(files), _INDEX_CHUNK):
             chunk = files[start : start + _INDEX_CHUNK]
             for path, facts in project.load(chunk, keep=False).items():
                 names[path] = " " + " ".join(sorted(facts.names())) + " "
         index[family] = names
     return index[family]
+
+
+def _nearness(path: str, focus: tuple[str, ...]) -> int:
+    """How many leading directories ``path`` shares with the closest changed file."""
+    parts = path.split("/")[:-1]
+    best = 0
+    for changed in focus:
+        other = changed.split("/")[:-1]
+        shared = 0
+        for a, b in zip(parts, other, strict=False):
+            if a != b:
+                break
+            shared += 1
+        best = max(best, shared)
+    return best
+
+
+def _remote_share(project: Project, files: list[str]) -> list[str]:
+    """A remote source has no search, and reading a large repository's every file on a
+    first review would cost minutes and hundreds of requests: index at most
+    ``REMOTE_INDEX_CAP`` files, those nearest the change first, sources before tests."""
+    if not project.source.remote or len(files) <= REMOTE_INDEX_CAP:
+        return files
+    ranked = sorted(files, key=lambda p: (-_nearness(p, project.focus), is_test_path(p), p))
+    project.omitted["files not indexed (remote source, far from the change)"] += (
+        len(ranked) - REMOTE_INDEX_CAP
+    )
+    return ranked[:REMOTE_INDEX_CAP]
 
 
 def files_mentioning(project: Project, names: list[str], family: str) -> list[str]:

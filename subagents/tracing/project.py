@@ -58,6 +58,7 @@ class Project:
         self.parsed = 0
         self.fetched = 0
         self.deadline: float | None = None  # monotonic; set by the caller of a trace
+        self.focus: tuple[str, ...] = ()  # the changed paths, for ranking what to read
 
     def out_of_time(self) -> bool:
         """Past the trace's time budget: callers stop reading more candidate files."""

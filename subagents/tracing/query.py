@@ -164,6 +164,7 @@ def analyse_change(
     project = Project(source, _cache(cache), workers=workers)
     project.deadline = time.monotonic() + time_budget()
     files = list(files)
+    project.focus = tuple(f.path for f in files)
     for change in files:
         entry = project.entries.get(change.path)
         if entry is not None and change.status != "removed":
