@@ -173,17 +173,21 @@ def build(args: argparse.Namespace) -> None:
                     "description": body,
                     "how": "the upstream fix as merged: base = buggy files, head = fixed files",
                     "expected_findings": [],
+                    "mirror_of": f"{args.project}-{n}-bug",  # its snapshots, swapped
                 },
-                before,
-                after,
+                None,
+                None,
             ),
         }
         for case_id, (spec, base, head) in cases.items():
             root = out / case_id
             if root.exists():
                 shutil.rmtree(root)
-            write_tree(root / "base", base)
-            write_tree(root / "head", head)
+            if base is not None and head is not None:
+                write_tree(root / "base", base)
+                write_tree(root / "head", head)
+            else:
+                root.mkdir(parents=True)
             how = spec.pop("how")
             case = {"id": case_id, **spec, "source": {**source, "how": how}}
             (root / "case.json").write_text(json.dumps(case, indent=2) + "\n")

@@ -116,10 +116,13 @@ def test_starter_dataset_is_real_cited_and_big_enough():
     for case in all_cases:
         assert case.source.commit and len(case.source.commit) == 40
         assert case.source.licence and case.source.repository.startswith("https://")
-        assert (case.root / "head").is_dir()
+        base, head = case.snapshots()
+        assert head.is_dir() and base.is_dir()
         if case.label == "buggy":
             assert case.expected_findings and case.expected_verdict == "human"
     assert list((DATASET / "licences").iterdir())
+    mirrored = [c for c in all_cases if c.mirror_of]
+    assert mirrored and all(c.label == "clean" for c in mirrored)
 
 
 @pytest.mark.parametrize("fmt", ["table"])

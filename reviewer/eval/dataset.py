@@ -1,5 +1,9 @@
 """Dataset cases: ``<dataset>/cases/<id>/case.json`` with ``base/`` and ``head/`` file
-snapshots. A case is replayed as a two-commit git repository (base, then head)."""
+snapshots. A case is replayed as a two-commit git repository (base, then head).
+
+A case with ``mirror_of`` has no snapshots of its own: its base is the named case's head
+and its head that case's base (the fix as merged mirrors the fix reverted), so the data is
+stored once."""
 
 from __future__ import annotations
 
@@ -47,7 +51,15 @@ class Case(BaseModel):
     description: str = ""
     source: Source
     expected_findings: list[ExpectedFinding] = Field(default_factory=list)
+    mirror_of: str | None = None
     root: Path = Field(exclude=True, default=Path("."))
+
+    def snapshots(self) -> tuple[Path, Path]:
+        """The (base, head) snapshot folders this case replays."""
+        if self.mirror_of is None:
+            return self.root / "base", self.root / "head"
+        other = self.root.parent / self.mirror_of
+        return other / "head", other / "base"
 
 
 def load_dataset(path: Path) -> list[Case]:
@@ -89,7 +101,7 @@ def _git(repo: Path, *args: str) -> str:
 
 def materialise(case: Case, target: Path) -> tuple[str, str]:
     """Build the case's repository at ``target``; returns (base sha, head sha)."""
-    base, head = case.root / "base", case.root / "head"
+    base, head = case.snapshots()
     if not head.is_dir():
         raise DatasetError(f"{case.root}: no head/ snapshot")
     target.mkdir(parents=True, exist_ok=True)
