@@ -97,10 +97,7 @@ class ProcrastinateJobQueue(SqliteJobQueue):
         now = time.time()
         with self.engine.begin() as conn:
             # One writer per PR at a time: dedupe and supersede see each other's commits.
-            conn.execute(
-                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-                {"key": "reviewer-" + pr_lock(request.repo, request.pr)},
-            )
+            _advisory_lock(conn, pr_lock(request.repo, request.pr))
             if delivery_id is not None:
                 fresh = conn.execute(
                     pg_insert(Delivery)
@@ -247,10 +244,7 @@ class ProcrastinateJobQueue(SqliteJobQueue):
         now = time.time()
         name = queue_name(installation)
         with self.engine.begin() as conn:
-            conn.execute(
-                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-                {"key": "reviewer-" + name},
-            )
+            _advisory_lock(conn, name)
             busy = conn.exec_driver_sql(
                 "SELECT count(*) FROM procrastinate_jobs "
                 "WHERE queue_name = %(q)s AND status = 'doing'",
@@ -504,47 +498,14 @@ class ProcrastinateJobQueue(SqliteJobQueue):
 
     def retry(self, job_id: int) -> JobView:
         with self.engine.begin() as conn:
-            row = conn.execute(
-                select(Job.__table__).where(Job.id == job_id).with_for_update()
-            ).first()
-            if row is None:
-                raise QueueError(f"job {job_id} does not exist")
-            job = job_view(row)
-            if job.state not in (JobState.dead, JobState.cancelled):
-                raise QueueError(
-                    f"job {job_id} is {job.state.value}; only dead or cancelled jobs can be retried"
-                )
-            conn.execute(
-                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-                {"key": "reviewer-" + pr_lock(job.repo, job.pr)},
-            )
-            twin = conn.scalar(
-                select(Job.id).where(
-                    Job.repo == job.repo,
-                    Job.pr == job.pr,
-                    Job.head_sha == job.head_sha,
-                    Job.kind == job.kind.value,
-                    Job.state.in_(ACTIVE),
-                )
-            )
-            if twin is not None:
-                raise QueueError(f"job {twin} for the same PR, head and kind is already active")
-            conn.execute(
-                update(Job)
-                .where(Job.id == job_id)
-                .values(
-                    state=JobState.queued.value,
-                    attempts=0,
-                    run_after=time.time(),
-                    cancel_requested=False,
-                    superseded_by=None,
-                    finished_at=None,
-                )
-            )
+            self._requeue(conn, job_id)
             self._defer(conn, job_id, None)
         retried = self.get(job_id)
         assert retried is not None
         return retried
+
+    def _lock_pr(self, conn: Connection, job: JobView) -> None:
+        _advisory_lock(conn, pr_lock(job.repo, job.pr))
 
     def broker_counts(self) -> dict[str, int]:
         """procrastinate's own view (jobs by status), for operators and tests."""
@@ -555,3 +516,11 @@ class ProcrastinateJobQueue(SqliteJobQueue):
                 {"p": QUEUE_PREFIX},
             ).all()
         return {status: count for status, count in rows}
+
+
+def _advisory_lock(conn: Connection, key: str) -> None:
+    """A transaction-scoped PostgreSQL lock on ``key`` (released at commit)."""
+    conn.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+        {"key": "reviewer-" + key},
+    )

@@ -368,32 +368,41 @@ class SqliteJobQueue:
 
     def retry(self, job_id: int) -> JobView:
         with self._tx() as conn:
-            row = conn.execute(select(Job.__table__).where(Job.id == job_id)).first()
-            if row is None:
-                raise QueueError(f"job {job_id} does not exist")
-            job = job_view(row)
-            if job.state not in (JobState.dead, JobState.cancelled):
-                raise QueueError(
-                    f"job {job_id} is {job.state.value}; only dead or cancelled jobs can be retried"
-                )
-            twin = active_twin(conn, job.repo, job.pr, job.head_sha, job.kind)
-            if twin is not None:
-                raise QueueError(f"job {twin} for the same PR, head and kind is already active")
-            conn.execute(
-                update(Job)
-                .where(Job.id == job_id)
-                .values(
-                    state=JobState.queued.value,
-                    attempts=0,
-                    run_after=time.time(),
-                    cancel_requested=False,
-                    superseded_by=None,
-                    finished_at=None,
-                )
-            )
+            self._requeue(conn, job_id)
         retried = self.get(job_id)
         assert retried is not None
         return retried
+
+    def _lock_pr(self, conn: Connection, job: JobView) -> None:
+        """Serialise writers of one PR (a no-op here: SQLite's write lock already does)."""
+
+    def _requeue(self, conn: Connection, job_id: int) -> JobView:
+        """Put a dead or cancelled job back in the queue, attempts reset (operators only)."""
+        row = conn.execute(select(Job.__table__).where(Job.id == job_id).with_for_update()).first()
+        if row is None:
+            raise QueueError(f"job {job_id} does not exist")
+        job = job_view(row)
+        if job.state not in (JobState.dead, JobState.cancelled):
+            raise QueueError(
+                f"job {job_id} is {job.state.value}; only dead or cancelled jobs can be retried"
+            )
+        self._lock_pr(conn, job)
+        twin = active_twin(conn, job.repo, job.pr, job.head_sha, job.kind)
+        if twin is not None:
+            raise QueueError(f"job {twin} for the same PR, head and kind is already active")
+        conn.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(
+                state=JobState.queued.value,
+                attempts=0,
+                run_after=time.time(),
+                cancel_requested=False,
+                superseded_by=None,
+                finished_at=None,
+            )
+        )
+        return job
 
     def release(self, job_id: int, worker_id: str, reason: str) -> None:
         self._owned_update(
