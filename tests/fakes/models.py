@@ -194,3 +194,22 @@ class FakeModels:
             "REVIEWER_OPENAI_BASE_URL": self.openai_url,
             "REVIEWER_MODEL_BACKOFF_BASE_SECONDS": "0.01",
         }
+
+
+async def read_body(receive: Any) -> bytes:
+    """The whole request body of an ASGI HTTP request."""
+    raw = b""
+    while True:
+        event = await receive()
+        raw += event.get("body", b"")
+        if not event.get("more_body"):
+            return raw
+
+
+async def send_json(send: Any, status: int, headers: dict[str, str], payload: Any) -> None:
+    """One JSON response; ``headers`` gets the length."""
+    data = json.dumps(payload).encode()
+    headers = {**headers, "content-length": str(len(data))}
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(k.encode(), v.encode()) for k, v in headers.items()]})  # fmt: skip
+    await send({"type": "http.response.body", "body": data})

@@ -11,7 +11,7 @@ import json
 import time
 from typing import Any
 
-from tests.fakes.models import TASK, ScriptedModel, tokens
+from tests.fakes.models import TASK, ScriptedModel, read_body, send_json, tokens
 
 
 def _text_of(body: dict[str, Any]) -> tuple[str, str]:
@@ -30,12 +30,7 @@ class FakeOpenAI:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
-        raw = b""
-        while True:
-            event = await receive()
-            raw += event.get("body", b"")
-            if not event.get("more_body"):
-                break
+        raw = await read_body(receive)
         body = json.loads(raw or b"{}")
         prefix, text = _text_of(body)
         call = self.model.record("openai", body, raw.decode(), prefix, text)
@@ -55,11 +50,7 @@ class FakeOpenAI:
                 status, payload = 200, self._completion(body, step, prefix, text)
                 self.model.warm(prefix)
         call.status = status
-        data = json.dumps(payload).encode()
-        headers["content-length"] = str(len(data))
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(k.encode(), v.encode()) for k, v in headers.items()]})  # fmt: skip
-        await send({"type": "http.response.body", "body": data})
+        await send_json(send, status, headers, payload)
         call.ended = time.monotonic()
 
     def _completion(self, body: dict[str, Any], step: Any, prefix: str, text: str) -> dict:
