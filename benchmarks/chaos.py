@@ -50,8 +50,9 @@ class ChaosReport:
         return self.__dict__
 
 
-def make_pr(fake: Any, number: int) -> str:
-    old = {f"pkg/mod{i}.py": f"def f{i}(x):\n    return x + {i}\n" for i in range(3)}
+def make_pr(fake: Any, number: int, files: int = 3) -> str:
+    """A PR of ``files`` small Python changes with a good description; its head SHA."""
+    old = {f"pkg/mod{i}.py": f"def f{i}(x):\n    return x + {i}\n" for i in range(files)}
     new = {p: t.replace("return x", "value = x * 2\n    return value") for p, t in old.items()}
     pull = fake.add_pull_from_contents(
         REPO,

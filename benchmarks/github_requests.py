@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 
+from benchmarks.chaos import make_pr
 from reviewer.logs import configure_logging
 from reviewer.queue import JobKind, JobRequest
 from reviewer.runtime import build_runtime, github_handlers
@@ -27,24 +28,6 @@ from reviewer.settings import Settings
 from tests.fakes import FakeGitHub, generate_app_keypair, running
 
 APP_ID, INSTALLATION, REPO = 4242, 123456, "acme/app"
-
-
-def make_pr(fake: FakeGitHub, number: int, files: int) -> str:
-    old = {f"pkg/mod{i}.py": f"def f{i}(x):\n    return x + {i}\n" for i in range(files)}
-    new = {
-        p: text.replace("return x", "value = x * 2\n    return value") for p, text in old.items()
-    }
-    pull = fake.add_pull_from_contents(
-        REPO,
-        number,
-        old=old,
-        new=new,
-        author="alice",
-        author_association="MEMBER",
-        title=f"Double inputs ({number})",
-        body="Doubles inputs because the units changed. Fixes #1. Tested with pytest.",
-    )
-    return pull.head_sha
 
 
 def endpoint(path: str) -> str:
