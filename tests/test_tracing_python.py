@@ -8,6 +8,7 @@ import pytest
 
 from reviewer.context import build_local_context
 from subagents.tracing.cache import FactCache
+from subagents.tracing.encoding import decode, encode
 from subagents.tracing.facts import FileFacts, extract
 from subagents.tracing.query import touched_lines, trace_change, trace_symbol
 from subagents.tracing.render import render_trace
@@ -67,11 +68,12 @@ class Client(Base, pkg.Mixin, metaclass=Meta):
     ]
 
 
-def test_facts_round_trip_through_json() -> None:
+def test_facts_round_trip_through_cache_rows() -> None:
     facts = extract(
         "python", b"import os\nclass A(B):\n    def f(self):\n        os.path.join(1)\n"
     )
-    assert FileFacts.from_json(facts.to_json()) == facts
+    assert decode(encode(facts)) == facts
+    assert decode(encode(facts), whole=False) == facts.head()
 
 
 def test_touched_lines_cover_additions_and_deletion_points() -> None:

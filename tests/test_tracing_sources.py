@@ -23,6 +23,7 @@ from subagents.base import ReportStatus
 from subagents.tracing import TracingAgent, trace_for_context
 from subagents.tracing.cache import FactCache
 from subagents.tracing.facts import extract
+from subagents.tracing.project import PARALLEL_FROM, Project
 from subagents.tracing.query import trace_change
 from subagents.tracing.source import DirectorySource, GitHubTreeSource, GitTreeSource
 from tests.conftest import INSTALLATION_ID, REPO, GitRepo
@@ -110,6 +111,48 @@ def test_second_trace_reparses_only_changed_blobs(git_repo: GitRepo, cache_dir: 
     warm = trace_change(GitTreeSource(git_repo.path), second.files, FactCache(cache_dir))
     assert warm.stats["files_parsed"] == 1  # only the pushed blob
     assert warm.contract()["edges"] == cold.contract()["edges"]
+
+
+def test_index_fills_the_cache_and_traces_then_answer_from_it(
+    git_repo: GitRepo, cache_dir: Path
+) -> None:
+    users = {  # enough files for worker processes, each calling fetch through an alias
+        f"pkg/use{i}.py": f"from lib.api import fetch as get{i}\n\n\ndef use{i}(u):\n"
+        f"    return get{i}(u)\n"
+        for i in range(PARALLEL_FROM + 6)
+    }
+    git_repo.commit("base", {**LIB, **users})
+    change(git_repo, "lib/api.py", "return send('get', url)", "return send('GET', url)")
+    ctx = build_local_context(str(git_repo.path), "HEAD~1")
+    project = Project(GitTreeSource(git_repo.path), FactCache(cache_dir))
+    python = project.family_files(project.modules.files["lib/api.py"])
+    assert project.mentioning(["fetch"], python) is None  # nothing cached: git grep answers
+
+    first = invoke("--repo", str(git_repo.path), "--index")
+    assert first.returncode == 0, first.stderr
+    traceable = len(LIB) + len(users)
+    assert f"indexed {traceable} files:" in first.stdout and "0 already cached" in first.stdout
+    assert f"parsed {traceable}/{traceable} files" in first.stderr  # progress
+    assert "no worker processes" not in first.stdout
+    again = invoke("--repo", str(git_repo.path), "--index")
+    assert "0 parsed" in again.stdout and f"{traceable} already cached" in again.stdout
+
+    mentions = Project(GitTreeSource(git_repo.path), FactCache(cache_dir)).mentioning(
+        ["fetch"], python
+    )
+    assert mentions == {"lib/__init__.py", "lib/api.py", "tests/test_api.py", *users}
+    warm = trace_change(GitTreeSource(git_repo.path), ctx.files, FactCache(cache_dir))
+    assert warm.stats["files_parsed"] == 0
+    assert (
+        warm.contract() == trace_change(GitTreeSource(git_repo.path), ctx.files, False).contract()
+    )
+    assert ("pkg/use3.py", 5) in {(e.path, e.line) for e in warm.edges if e.kind == "caller"}
+
+
+def test_index_refuses_no_cache(git_repo: GitRepo) -> None:
+    git_repo.commit("base", LIB)
+    proc = invoke("--repo", str(git_repo.path), "--index", "--no-cache")
+    assert proc.returncode == 2 and "cannot run with --no-cache" in proc.stderr
 
 
 def client_for(fake, app_keys) -> GitHubClient:

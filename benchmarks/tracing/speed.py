@@ -1,18 +1,26 @@
-"""Speed and memory of a trace on the sympy sdist: cold, warm, and a full-index baseline.
+"""Speed and memory of a trace on the sympy sdist: cold, complete, indexed, warm.
 
     python -m benchmarks.tracing.speed                       # sympy==1.13.3, two functions
 
 For each function a commit touches one line inside it; each run is a fresh process (so
-peak RSS is the run's own): *cold* with an empty facts cache, then *warm* with the cache
-the cold run filled. The baseline, measured in the same run, is what a tracer without
-candidate search pays: parsing every Python file of the tree once (serially), which also
-gives files parsed per second per core.
+peak RSS is the run's own):
+
+* *cold*: empty facts cache, default time budget (what a first review pays);
+* *cold, no budget*: empty cache, budget lifted, every candidate read;
+* *again*: the cache that complete run filled (a re-review after a push);
+* *index*: ``reviewer trace --index`` fills an empty cache with the whole tree;
+* *warm*: a trace on that filled cache.
+
+The baseline, measured in the same run, is what a tracer without candidate search pays:
+parsing every Python file of the tree once (serially), which also gives files parsed per
+second per core.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -76,12 +84,45 @@ def full_index(repo: Path) -> dict[str, float]:
             "files_per_s_per_core": round(len(contents) / seconds, 1)}  # fmt: skip
 
 
-def run_child(repo: Path, base: str, cache: Path) -> dict[str, object]:
+def index_child(repo: Path, cache: Path) -> None:
+    """``index_tree`` in this process (what ``reviewer trace --index`` runs)."""
+    from subagents.tracing.cache import FactCache
+    from subagents.tracing.index import index_tree
+    from subagents.tracing.source import GitTreeSource
+
+    report = index_tree(GitTreeSource(repo), FactCache(cache))
+    print(json.dumps({"index_s": round(report.seconds, 3), "files_parsed": report.parsed,
+                      "peak_rss_mb": round(peak_rss_mb(), 1)}))  # fmt: skip
+
+
+def run_child(*args: str, budget: float | None = None) -> dict[str, object]:
+    from subagents.tracing.query import TIME_BUDGET_ENV
+
+    env = dict(os.environ)
+    if budget is not None:
+        env[TIME_BUDGET_ENV] = str(budget)
     out = subprocess.run(
-        [sys.executable, "-m", "benchmarks.tracing.speed", "--child", str(repo), base, str(cache)],
-        check=True, capture_output=True, text=True,
+        [sys.executable, "-m", "benchmarks.tracing.speed", *args],
+        check=True, capture_output=True, text=True, env=env,
     ).stdout  # fmt: skip
     return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+def measure(repo: Path, spec: str, workdir: Path) -> dict[str, dict[str, object]]:
+    base = touch_function(repo, spec)
+    cache = str(workdir / "speed-cache")
+    trace = ["--child", str(repo), base, cache]
+    runs: dict[str, dict[str, object]] = {}
+    shutil.rmtree(cache, ignore_errors=True)
+    runs["cold"] = run_child(*trace)
+    shutil.rmtree(cache, ignore_errors=True)
+    runs["cold, no budget"] = run_child(*trace, budget=1000)
+    runs["again"] = run_child(*trace)
+    shutil.rmtree(cache, ignore_errors=True)
+    runs["index"] = run_child("--index-child", str(repo), cache)
+    runs["warm"] = run_child(*trace)
+    git(repo, "reset", "-q", "--hard", base)
+    return runs
 
 
 def main() -> None:
@@ -90,27 +131,24 @@ def main() -> None:
     parser.add_argument("--functions", nargs="*", default=DEFAULT_FUNCTIONS)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/trace-bench"))
     parser.add_argument("--child", nargs=3, metavar=("REPO", "BASE", "CACHE"))
+    parser.add_argument("--index-child", nargs=2, metavar=("REPO", "CACHE"))
     args = parser.parse_args()
     if args.child:
         child(Path(args.child[0]), args.child[1], Path(args.child[2]))
         return
+    if args.index_child:
+        index_child(Path(args.index_child[0]), Path(args.index_child[1]))
+        return
     repo = sdist_repo(args.requirement, args.workdir)
     baseline = full_index(repo)
-    print(f"baseline full index: {json.dumps(baseline)}")
+    print(f"baseline full index: {json.dumps(baseline)}", flush=True)
     for spec in args.functions:
-        base = touch_function(repo, spec)
-        cache = args.workdir / "speed-cache"
-        shutil.rmtree(cache, ignore_errors=True)
-        cold = run_child(repo, base, cache)
-        warm = run_child(repo, base, cache)
-        print(f"{spec}\n  cold: {json.dumps(cold)}\n  warm: {json.dumps(warm)}")
-        print(
-            f"  cold {cold['trace_s']} s ({float(cold['trace_s']) / baseline['seconds']:.2f}x the "  # type: ignore[arg-type]
-            f"full index), warm {warm['trace_s']} s "
-            f"({float(warm['trace_s']) / baseline['seconds']:.3f}x); peak RSS cold "  # type: ignore[arg-type]
-            f"{cold['peak_rss_mb']} MB, warm {warm['peak_rss_mb']} MB"
-        )
-        git(repo, "reset", "-q", "--hard", base)
+        print(spec, flush=True)
+        for name, run in measure(repo, spec, args.workdir).items():
+            seconds = float(run.get("trace_s", run.get("index_s", 0)))  # type: ignore[arg-type]
+            ratio = seconds / baseline["seconds"]
+            print(f"  {name:16} {seconds:6.2f} s ({ratio:.3f}x the full index)  "
+                  f"{json.dumps(run)}", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from reviewer.cli.common import fail, friendly_errors
 from reviewer.diff import split_git_diff
 from reviewer.errors import GitError
 from reviewer.gitlocal import LocalRepo
+from subagents.tracing.source import DirectorySource, GitTreeSource, TreeSource
 
 
 class TraceFormat(StrEnum):
@@ -36,22 +37,23 @@ def trace(
         4000, "--budget-tokens", min=100, help="Size of the text output, in tokens."
     ),
     cache: bool = typer.Option(True, "--cache/--no-cache", help="Reuse parsed facts by blob SHA."),
+    index: bool = typer.Option(
+        False, "--index", help="Parse the whole tree at --head into the facts cache instead."
+    ),
 ) -> None:
-    """Print the traced call paths of the change BASE..HEAD, or of one --symbol."""
+    """Print the traced call paths of the change BASE..HEAD, or of one --symbol; or,
+    with --index, fill the facts cache so later traces of the tree are complete and fast."""
     from subagents.tracing import render_trace, trace_change, trace_symbol
-    from subagents.tracing.source import DirectorySource, GitTreeSource, TreeSource
 
-    if (base is None) == (symbol is None):
-        raise fail("give exactly one of --base REF (trace a change) or --symbol NAME")
+    if [base is not None, symbol is not None, index].count(True) != 1:
+        raise fail("give exactly one of --base REF (trace a change), --symbol NAME or --index")
+    if index:
+        if not cache:
+            raise fail("--index fills the facts cache; it cannot run with --no-cache")
+        _index(_tree(repo, head))
+        return
     if symbol is not None:
-        source: TreeSource
-        try:
-            source = GitTreeSource(LocalRepo(repo).root, head)
-        except GitError:
-            if not repo.is_dir():
-                raise
-            source = DirectorySource(repo)  # not a git repository: read the folder
-        result = trace_symbol(source, symbol, cache=None if cache else False)
+        result = trace_symbol(_tree(repo, head), symbol, cache=None if cache else False)
     else:
         local = LocalRepo(repo)
         base_sha, head_sha = local.resolve(base or ""), local.resolve(head)
@@ -64,3 +66,26 @@ def trace(
         typer.echo(json.dumps(result.contract(), indent=2))
     else:
         typer.echo(render_trace(result, budget_tokens))
+
+
+def _tree(repo: Path, head: str) -> TreeSource:
+    """The tree at ``head`` of a git repository, or the folder itself when it is not one."""
+    try:
+        return GitTreeSource(LocalRepo(repo).root, head)
+    except GitError:
+        if not repo.is_dir():
+            raise
+        return DirectorySource(repo)
+
+
+def _index(source: TreeSource) -> None:
+    from subagents.tracing.cache import FactCache
+    from subagents.tracing.index import index_tree
+
+    cache = FactCache()
+
+    def progress(done: int, total: int) -> None:
+        typer.echo(f"parsed {done}/{total} files", err=True)
+
+    report = index_tree(source, cache, progress=progress)
+    typer.echo(f"{report.summary()}\ncache: {cache.path}")

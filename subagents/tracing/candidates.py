@@ -1,9 +1,11 @@
 """Candidate files: which files can mention a name at all, found before parsing any.
 
-A local repository answers with ``git grep -w`` over the head tree. Sources that cannot
-search (GitHub, a plain folder) fall back to a name index: every file of the language
-family is read once (cached by blob SHA, so only on the first review of a repository or
-for blobs a push changed) and only its set of identifiers is kept in memory.
+Once every file of the tree is in the facts cache, the cache's per-name rows answer.
+Otherwise a local repository answers with ``git grep -w`` over the head tree. Sources
+that cannot search (GitHub, a plain folder) read every file of the language family once
+(cached by blob SHA, so only on the first review of a repository or for blobs a push
+changed) and then ask the cache; without a cache only each file's set of identifiers is
+kept in memory.
 """
 
 from __future__ import annotations
@@ -21,13 +23,25 @@ def name_index(project: Project, family: str) -> dict[str, str]:
     index = project.name_index
     if family not in index:
         names: dict[str, str] = {}
-        files = _remote_share(project, project.family_files(family))
+        files = _remote_share(project, family)
         for start in range(0, len(files), _INDEX_CHUNK):
             chunk = files[start : start + _INDEX_CHUNK]
             for path, facts in project.load(chunk, keep=False).items():
                 names[path] = " " + " ".join(sorted(facts.names())) + " "
         index[family] = names
     return index[family]
+
+
+def _unsearchable(project: Project, names: list[str], family: str) -> set[str]:
+    """Candidates where the source cannot search: the cache's name rows once the files are
+    cached (reading their heads caches them), else a name index built in memory."""
+    files = _remote_share(project, family)
+    if project.cache is not None and all(project.entries[p].sha for p in files):
+        hits = project.mentioning(names, list(project.heads(files)))
+        if hits is not None:
+            return hits
+    wanted = [f" {n} " for n in names]
+    return {p for p, text in name_index(project, family).items() if any(w in text for w in wanted)}
 
 
 def _nearness(path: str, focus: tuple[str, ...]) -> int:
@@ -45,29 +59,32 @@ def _nearness(path: str, focus: tuple[str, ...]) -> int:
     return best
 
 
-def _remote_share(project: Project, files: list[str]) -> list[str]:
+def _remote_share(project: Project, family: str) -> list[str]:
     """A remote source has no search, and reading a large repository's every file on a
     first review would cost minutes and hundreds of requests: index at most
     ``REMOTE_INDEX_CAP`` files, those nearest the change first, sources before tests."""
-    if not project.source.remote or len(files) <= REMOTE_INDEX_CAP:
-        return files
-    ranked = sorted(files, key=lambda p: (-_nearness(p, project.focus), is_test_path(p), p))
-    project.omitted["files not indexed (remote source, far from the change)"] += (
-        len(ranked) - REMOTE_INDEX_CAP
-    )
-    return ranked[:REMOTE_INDEX_CAP]
+    if family in project.shares:
+        return project.shares[family]
+    files = project.family_files(family)
+    if project.source.remote and len(files) > REMOTE_INDEX_CAP:
+        ranked = sorted(files, key=lambda p: (-_nearness(p, project.focus), is_test_path(p), p))
+        project.omitted["files not indexed (remote source, far from the change)"] += (
+            len(ranked) - REMOTE_INDEX_CAP
+        )
+        files = ranked[:REMOTE_INDEX_CAP]
+    project.shares[family] = files
+    return files
 
 
 def files_mentioning(project: Project, names: list[str], family: str) -> list[str]:
     """Files of ``family`` that mention any of ``names``; sources before tests, capped."""
     if not names:
         return []
-    hits = project.source.grep(names, family_globs(family))
+    hits = project.mentioning(names, project.family_files(family))
     if hits is None:
-        wanted = [f" {n} " for n in names]
-        hits = {
-            p for p, text in name_index(project, family).items() if any(w in text for w in wanted)
-        }
+        hits = project.source.grep(names, family_globs(family))
+    if hits is None:
+        hits = _unsearchable(project, names, family)
     found = sorted((p for p in hits if project.modules.files.get(p) == family),
                    key=lambda p: (is_test_path(p), p))  # fmt: skip
     if len(found) > MAX_CANDIDATES:

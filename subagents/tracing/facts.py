@@ -9,8 +9,7 @@ works out each record's enclosing definition, and refuses input it should not pa
 from __future__ import annotations
 
 import bisect
-import json
-from dataclasses import astuple, dataclass, field
+from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
@@ -18,7 +17,7 @@ import tree_sitter as ts
 
 from subagents.tracing import languages
 
-FACTS_VERSION = 1
+FACTS_VERSION = 2
 MAX_FILE_BYTES = 1_000_000
 MAX_TEXT = 120
 _FORM_RANK = {"call": 0, "decorator": 1, "attribute": 2, "value": 3}
@@ -73,32 +72,31 @@ class FileFacts:
     partial: bool = False  # parsed with errors; the facts cover what did parse
     skip: str | None = None  # why the file was not parsed; everything else is empty
 
+    has_refs: bool = True  # False for a head: defs, imports and binds, loaded without refs
+
     def names(self) -> set[str]:
-        """Every identifier the facts mention: the name index used without ``git grep``."""
+        """Every identifier the facts mention: what the name index answers ``git grep`` with.
+
+        An aliased import names both sides, so ``from m import f as g`` is found for ``f``.
+        """
         found = {d.name for d in self.defs} | {r.name for r in self.refs}
-        return found | {i.alias or i.name or i.module for i in self.imports}
+        for i in self.imports:
+            found.update(n for n in (i.alias, i.name) if n)
+            if not i.name:
+                found.add(i.module.rstrip("/").replace("/", ".").rsplit(".", 1)[-1])
+        found.discard("")
+        return found
 
-    def to_json(self) -> str:
-        return json.dumps(
-            [self.language, [astuple(d) for d in self.defs], [astuple(r) for r in self.refs],
-             [astuple(i) for i in self.imports], [astuple(b) for b in self.binds],
-             self.package, self.partial, self.skip],
-            separators=(",", ":"),
-        )  # fmt: skip
+    def head(self) -> FileFacts:
+        """These facts without their refs: all that resolving a name in the file needs."""
+        return FileFacts(self.language, self.defs, [], self.imports, self.binds, self.package,
+                         self.partial, self.skip, has_refs=False)  # fmt: skip
 
-    @classmethod
-    def from_json(cls, text: str) -> FileFacts:
-        lang, defs, refs, imports, binds, package, partial, skip = json.loads(text)
-        return cls(
-            lang,
-            [Def(d[0], d[1], d[2], d[3], d[4], d[5], d[6], tuple(d[7]), tuple(d[8])) for d in defs],
-            [Ref(*r) for r in refs],
-            [Import(*i) for i in imports],
-            [Bind(*b) for b in binds],
-            package,
-            partial,
-            skip,
-        )
+    def named(self, names: set[str]) -> FileFacts:
+        """These facts with only the refs named ``names``."""
+        refs = [r for r in self.refs if r.name in names]
+        return FileFacts(self.language, self.defs, refs, self.imports, self.binds,
+                         self.package, self.partial, self.skip)  # fmt: skip
 
 
 def skipped(language: str, reason: str) -> FileFacts:

@@ -32,7 +32,7 @@ COMMON_METHODS = frozenset(
      "info", "debug", "warning", "error", "exception", "set", "add"}  # fmt: skip
 
 
-CALLER_CHUNK = 200
+CALLER_CHUNK = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +102,7 @@ class Tracer:
                     )
                     break
                 chunk = paths[start : start + CALLER_CHUNK]
-                for path, facts in self.project.load(chunk).items():
+                for path, facts in self.project.with_refs_named(chunk, names).items():
                     edges.extend(self._file_callers(path, facts, names, by_name, hops))
         return edges
 

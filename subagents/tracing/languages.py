@@ -102,7 +102,9 @@ _BY_EXTENSION = {ext: spec for spec in SPECS.values() for ext in spec.extensions
 
 def language_for(path: str) -> LanguageSpec | None:
     """The language of ``path`` by extension, or None when the tracer cannot read it."""
-    return _BY_EXTENSION.get(PurePosixPath(path).suffix.lower())
+    name = path.rsplit("/", 1)[-1]
+    dot = name.rfind(".")
+    return _BY_EXTENSION.get(name[dot:].lower()) if dot > 0 else None
 
 
 def family_globs(family: str) -> list[str]:

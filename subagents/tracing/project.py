@@ -12,11 +12,13 @@ import multiprocessing
 import os
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
 
 from subagents.tracing.cache import FactCache
+from subagents.tracing.encoding import Encoded, decode, encode
 from subagents.tracing.facts import MAX_FILE_BYTES, FileFacts, extract, skipped
 from subagents.tracing.languages import language_for
 from subagents.tracing.modules import ModuleMap
@@ -24,16 +26,16 @@ from subagents.tracing.source import SUBMODULE, SYMLINK, TreeEntry, TreeSource, 
 
 PARALLEL_FROM = 64
 MAX_FETCH = 3000
-_CHUNK = 400
 
 
 def _extract_many(items: list[tuple[str, bytes]]) -> list[FileFacts]:
     return [extract(language, data) for language, data in items]
 
 
-def _extract_json(items: list[tuple[str, bytes]]) -> list[str]:
-    """In a worker: JSON crosses the process boundary several times faster than pickles."""
-    return [extract(language, data).to_json() for language, data in items]
+def _encode_many(items: list[tuple[str, bytes]]) -> list[Encoded]:
+    """In a worker: facts go back as cache rows, which the parent stores without decoding
+    and decodes only as far as the trace reads them."""
+    return [encode(extract(language, data)) for language, data in items]
 
 
 class Project:
@@ -51,14 +53,25 @@ class Project:
         self.max_fetch = max_fetch
         self.entries = {e.path: e for e in source.entries()}
         self.modules = ModuleMap(list(self.entries))
-        self.memo: dict[str, FileFacts] = {}
+        self.memo: dict[str, FileFacts] = {}  # whole facts
+        self.head_memo: dict[str, FileFacts] = {}  # facts without refs
+        self.cached_paths: set[str] = set()  # known to have facts in the cache
         self.skipped: dict[str, str] = {}
         self.omitted: Counter[str] = Counter()
         self.name_index: dict[str, dict[str, str]] = {}  # family -> path -> " names "
+        self.shares: dict[str, list[str]] = {}  # family -> files a remote source indexes
         self.parsed = 0
         self.fetched = 0
         self.deadline: float | None = None  # monotonic; set by the caller of a trace
         self.focus: tuple[str, ...] = ()  # the changed paths, for ranking what to read
+        self._pool: ProcessPoolExecutor | None = None
+        self._no_pool = False
+
+    def close(self) -> None:
+        """Stop the worker processes, if any were started."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
 
     def out_of_time(self) -> bool:
         """Past the trace's time budget: callers stop reading more candidate files."""
@@ -80,42 +93,123 @@ class Project:
         return None
 
     def facts(self, path: str) -> FileFacts | None:
+        """Whole facts of one file (kept in memory: the changed files and the frontier)."""
         return self.load([path]).get(path)
 
-    def load(self, paths: Iterable[str], *, keep: bool = True) -> dict[str, FileFacts]:
-        """Facts of ``paths`` that could be traced; the rest land in ``skipped``."""
+    def head(self, path: str) -> FileFacts | None:
+        """Facts of one file without its refs: what resolving a name there needs."""
+        return self.heads([path]).get(path)
+
+    def _todo(
+        self, paths: Iterable[str], known: Callable[[str], FileFacts | None]
+    ) -> tuple[dict[str, FileFacts], list[TreeEntry]]:
+        """Facts already at hand, and the tree entries that still have to be loaded."""
         result: dict[str, FileFacts] = {}
         todo: list[TreeEntry] = []
         for path in dict.fromkeys(paths):
-            if path in self.memo:
-                result[path] = self.memo[path]
-                continue
-            if path in self.skipped:
+            have = known(path)
+            if have is not None:
+                result[path] = have
                 continue
             entry = self.entries.get(path)
-            if entry is None:
+            if path in self.skipped or entry is None:
                 continue
             reason = self.refusal(entry)
             if reason:
                 self.skipped[path] = reason
             else:
                 todo.append(entry)
-        if todo:
-            loaded = self._load_entries(todo)
-            for path, facts in loaded.items():
-                if facts.skip:
-                    self.skipped[path] = facts.skip
-                    continue
-                result[path] = facts
-                if keep:
-                    self.memo[path] = facts
+        return result, todo
+
+    def load(self, paths: Iterable[str], *, keep: bool = True) -> dict[str, FileFacts]:
+        """Whole facts of ``paths`` that could be traced; the rest land in ``skipped``."""
+        result, todo = self._todo(paths, self.memo.get)
+        for path, facts in self._load_entries(todo).items():
+            if self._skip(path, facts):
+                continue
+            result[path] = facts
+            if keep:
+                self.memo[path] = facts
         return result
 
-    def _load_entries(self, entries: list[TreeEntry]) -> dict[str, FileFacts]:
+    def _skip(self, path: str, facts: FileFacts) -> bool:
+        if facts.skip:
+            self.skipped[path] = facts.skip
+        return bool(facts.skip)
+
+    def _heads(self, paths: Iterable[str]) -> dict[str, FileFacts]:
+        """Heads, or whole facts where they are at hand anyway (kept or just parsed)."""
+        result, todo = self._todo(paths, lambda p: self.memo.get(p) or self.head_memo.get(p))
+        for path, facts in self._load_entries(todo, heads=True).items():
+            if not self._skip(path, facts):
+                result[path] = facts
+                self.head_memo[path] = facts.head() if facts.has_refs else facts
+        return result
+
+    def heads(self, paths: Iterable[str]) -> dict[str, FileFacts]:
+        """Facts of ``paths`` without refs, kept in memory (they are small)."""
+        return {p: f.head() if f.has_refs else f for p, f in self._heads(paths).items()}
+
+    def with_refs_named(self, paths: Iterable[str], names: set[str]) -> dict[str, FileFacts]:
+        """Facts of ``paths`` holding only the refs named ``names``, or bound to one of them
+        by an import alias: a caller search reads those rows of the cache, not every ref."""
+        result: dict[str, FileFacts] = {}
+        need: dict[str, tuple[FileFacts, set[str]]] = {}
+        for path, facts in self._heads(paths).items():
+            wanted = names | {i.alias for i in facts.imports if i.alias and i.name in names}
+            if facts.has_refs:
+                result[path] = facts.named(wanted)
+            else:
+                need[path] = (facts, wanted)
+        if need:
+            keys = {p: (self.entries[p].sha, f.language) for p, (f, _) in need.items()}
+            keys = {p: key for p, key in keys.items() if key[0]}
+            rows = self.cache.named_refs({keys[p]: need[p][1] for p in keys}) if self.cache else {}
+            whole = self.load([p for p in need if keys.get(p) not in rows], keep=False)
+            for path, (facts, wanted) in need.items():
+                if keys.get(path) in rows:
+                    result[path] = replace(facts, refs=rows[keys[path]], has_refs=True)
+                elif path in whole:
+                    result[path] = whole[path].named(wanted)
+        return result
+
+    def fill_cache(self, paths: list[str]) -> None:
+        """Parse ``paths`` into the cache without keeping their facts: indexing ahead of
+        reviews, so memory stays that of one batch."""
+        _, todo = self._todo(paths, lambda _: None)
+        for path, facts in self._load_entries(todo, heads=True).items():
+            self._skip(path, facts)
+
+    def mentioning(self, names: list[str], paths: list[str]) -> set[str] | None:
+        """Which of ``paths`` mention any of ``names``, answered by the cache alone; None
+        unless every one of them is cached (then a search or a name index answers)."""
+        if self.cache is None:
+            return None
+        keys: dict[str, tuple[str, str]] = {}
+        for path in paths:
+            entry = self.entries.get(path)
+            spec = language_for(path)
+            if entry is None or spec is None or self.refusal(entry):
+                continue
+            if not entry.sha:
+                return None
+            keys[path] = (entry.sha, spec.name)
+        unknown = {k for p, k in keys.items() if p not in self.cached_paths}
+        if unknown and len(self.cache.cached(unknown)) < len(unknown):
+            return None
+        self.cached_paths.update(keys)
+        hits = self.cache.mentioning(set(keys.values()), names)
+        return {p for p, k in keys.items() if k in hits}
+
+    def _load_entries(
+        self, entries: list[TreeEntry], *, heads: bool = False
+    ) -> dict[str, FileFacts]:
+        """Facts of ``entries``: from the cache (only heads when ``heads``), else parsed."""
         lang = {e.path: language_for(e.path).name for e in entries}  # type: ignore[union-attr]
         found: dict[str, FileFacts] = {}
-        if self.cache is not None and all(e.sha for e in entries):
-            hits = self.cache.get_many((e.sha, lang[e.path]) for e in entries)
+        if self.cache is not None and entries and all(e.sha for e in entries):
+            keys = [(e.sha, lang[e.path]) for e in entries]
+            hits = self.cache.get_heads(keys) if heads else self.cache.get_many(keys)
             for e in entries:
                 if (e.sha, lang[e.path]) in hits:
                     found[e.path] = hits[(e.sha, lang[e.path])]
@@ -136,10 +230,17 @@ class Project:
             readable = [e for e in readable if e.path not in found]
         parsed = self._parse([(lang[e.path], contents[e.path]) for e in readable])
         self.parsed += len(readable)
-        fresh = dict(zip((e.path for e in readable), parsed, strict=True))
+        fresh: list[tuple[str, Encoded]] = []
+        for e, item in zip(readable, parsed, strict=True):
+            if isinstance(item, FileFacts):
+                found[e.path] = item
+                if self.cache is not None:
+                    fresh.append((shas[e.path], encode(item)))
+            else:
+                found[e.path] = decode(item, whole=not heads or self.cache is None)
+                fresh.append((shas[e.path], item))
         if self.cache is not None:
-            self.cache.put_many((shas[p], f) for p, f in fresh.items())
-        found.update(fresh)
+            self.cache.put_many(fresh)
         return found
 
     def _read(self, entries: list[TreeEntry]) -> dict[str, bytes]:
@@ -159,24 +260,23 @@ class Project:
         contents.update(fetched)
         return contents
 
-    def _parse(self, items: list[tuple[str, bytes]]) -> list[FileFacts]:
-        if len(items) < PARALLEL_FROM or self.workers < 2:
+    def _parse(self, items: list[tuple[str, bytes]]) -> Sequence[FileFacts | Encoded]:
+        """Facts of ``items``: in this process for a few files, else encoded by workers."""
+        if len(items) < PARALLEL_FROM or self.workers < 2 or self._no_pool:
             return _extract_many(items)
-        chunks = [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
-        if len(chunks) < self.workers:
-            size = -(-len(items) // self.workers)
-            chunks = [items[i : i + size] for i in range(0, len(items), size)]
-        context = multiprocessing.get_context("forkserver")
+        size = max(8, -(-len(items) // (self.workers * 4)))  # small tasks balance load
+        chunks = [items[i : i + size] for i in range(0, len(items), size)]
         try:
-            with ProcessPoolExecutor(max_workers=self.workers, mp_context=context) as pool:
-                return [
-                    FileFacts.from_json(text)
-                    for chunk in pool.map(_extract_json, chunks)
-                    for text in chunk
-                ]
+            if self._pool is None:
+                context = multiprocessing.get_context("forkserver")
+                context.set_forkserver_preload(["subagents.tracing.encoding"])
+                self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            return [enc for chunk in self._pool.map(_encode_many, chunks) for enc in chunk]
         except (BrokenProcessPool, OSError, RuntimeError):
             # No worker processes here (a sandbox, an unguarded __main__): parse in process.
             self.omitted["parsed without worker processes"] += 1
+            self._no_pool = True
+            self.close()
             return _extract_many(items)
 
     def lines(self, path: str, wanted: set[int]) -> dict[int, str]:

@@ -14,6 +14,7 @@ import threading
 import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
+from contextlib import closing
 from typing import TYPE_CHECKING
 
 from reviewer.errors import ReviewerError
@@ -159,11 +160,14 @@ def analyse_change(
     workers: int | None = None,
 ) -> tuple[Trace, list[Finding]]:
     """The trace of a change and the deterministic findings it supports."""
+    with closing(Project(source, _cache(cache), workers=workers)) as project:
+        project.deadline = time.monotonic() + time_budget()
+        return _analyse(project, list(files))
+
+
+def _analyse(project: Project, files: list[FileChange]) -> tuple[Trace, list[Finding]]:
     from subagents.tracing.removed import dangling_imports
 
-    project = Project(source, _cache(cache), workers=workers)
-    project.deadline = time.monotonic() + time_budget()
-    files = list(files)
     project.focus = tuple(f.path for f in files)
     for change in files:
         entry = project.entries.get(change.path)
@@ -212,10 +216,10 @@ def trace_symbol(
     workers: int | None = None,
 ) -> Trace:
     """Callers, callees and overriders of one named symbol."""
-    project = Project(source, _cache(cache), workers=workers)
-    tracer = Tracer(project)
-    roots = find_symbol(tracer, symbol)
-    return _finish(tracer, roots, tracer.trace(_nodes(tracer, roots)))
+    with closing(Project(source, _cache(cache), workers=workers)) as project:
+        tracer = Tracer(project)
+        roots = find_symbol(tracer, symbol)
+        return _finish(tracer, roots, tracer.trace(_nodes(tracer, roots)))
 
 
 _MEMO: OrderedDict[tuple[object, ...], tuple[Trace, list[Finding]]] = OrderedDict()

@@ -64,7 +64,8 @@ class Resolver:
     # -- per-file indexes ----------------------------------------------------------------
 
     def facts(self, path: str) -> FileFacts | None:
-        return self.project.facts(path)
+        """Definitions, imports and bindings of ``path`` (resolution never needs its refs)."""
+        return self.project.head(path)
 
     def defs(self, path: str) -> dict[str, Def]:
         if path not in self._defs:
