@@ -22,12 +22,11 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-from benchmarks.tracing.common import git, peak_rss_mb, sdist_repo
+from benchmarks.tracing.common import git, peak_rss_mb, run_sampled, sdist_repo
 
 DEFAULT_FUNCTIONS = ["sympy/simplify/radsimp.py:collect_const", "sympy/core/sympify.py:sympify"]
 
@@ -101,11 +100,8 @@ def run_child(*args: str, budget: float | None = None) -> dict[str, object]:
     env = dict(os.environ)
     if budget is not None:
         env[TIME_BUDGET_ENV] = str(budget)
-    out = subprocess.run(
-        [sys.executable, "-m", "benchmarks.tracing.speed", *args],
-        check=True, capture_output=True, text=True, env=env,
-    ).stdout  # fmt: skip
-    return dict(json.loads(out.strip().splitlines()[-1]))
+    out, tree_peak = run_sampled([sys.executable, "-m", "benchmarks.tracing.speed", *args], env)
+    return {**json.loads(out.strip().splitlines()[-1]), "tree_peak_pss_mb": round(tree_peak, 1)}
 
 
 def measure(repo: Path, spec: str, workdir: Path) -> dict[str, dict[str, object]]:

@@ -60,6 +60,7 @@ class FactCache:
                 "CREATE TABLE IF NOT EXISTS names (key TEXT, name TEXT, refs TEXT, "
                 "PRIMARY KEY (key, name)) WITHOUT ROWID"
             )
+            self._db.execute("CREATE INDEX IF NOT EXISTS names_by_name ON names (name)")
             self._db.execute("CREATE TABLE IF NOT EXISTS blobs (sha TEXT PRIMARY KEY, data BLOB)")
             self._db.commit()
         self.hits = 0
@@ -128,14 +129,13 @@ class FactCache:
         return {wanted[key] for (key,) in rows}
 
     def mentioning(self, keys: Iterable[Key], names: list[str]) -> set[Key]:
-        """The pairs whose facts mention any of ``names`` (a def, an import or a ref)."""
+        """The pairs whose facts mention any of ``names`` (a def, an import or a ref).
+
+        Looked up by name, then kept if wanted: a few thousand rows, where probing every
+        (key, name) pair of a large tree would be tens of thousands."""
         wanted = {self._key(sha, lang): (sha, lang) for sha, lang in keys}
-        rows = self._select(
-            "SELECT DISTINCT key FROM names WHERE key IN ({keys}) AND name IN ({extra})",
-            list(wanted),
-            names,
-        )
-        return {wanted[key] for (key,) in rows}
+        rows = self._select("SELECT key FROM names WHERE name IN ({keys})", list(names))
+        return {wanted[key] for (key,) in rows if key in wanted}
 
     def put_many(self, items: Iterable[tuple[str, Encoded]]) -> None:
         """Store encoded facts by blob SHA (rows as the workers made them, not re-encoded)."""

@@ -8,6 +8,7 @@ resolves elsewhere is dropped, one that cannot be resolved is kept as a low-conf
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass
 
@@ -94,16 +95,20 @@ class Tracer:
         for family, names in families.items():
             paths = files_mentioning(self.project, sorted(names), family)
             # Sources come before tests; under a time budget, read in chunks and stop
-            # when it is spent, counting what was left unread.
+            # before one that the last chunk's pace says would overrun it, counting what
+            # was left unread.
+            per_file = 0.0
             for start in range(0, len(paths), CALLER_CHUNK):
-                if self.project.out_of_time():
+                chunk = paths[start : start + CALLER_CHUNK]
+                if self.project.out_of_time(per_file * len(chunk)):
                     self.project.omitted["candidate files over the time budget"] += (
                         len(paths) - start
                     )
                     break
-                chunk = paths[start : start + CALLER_CHUNK]
+                began = time.monotonic()
                 for path, facts in self.project.with_refs_named(chunk, names).items():
                     edges.extend(self._file_callers(path, facts, names, by_name, hops))
+                per_file = (time.monotonic() - began) / len(chunk)
         return edges
 
     def _file_callers(

@@ -73,9 +73,10 @@ class Project:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
 
-    def out_of_time(self) -> bool:
-        """Past the trace's time budget: callers stop reading more candidate files."""
-        return self.deadline is not None and time.monotonic() > self.deadline
+    def out_of_time(self, needed: float = 0.0) -> bool:
+        """Past the trace's time budget, or would be after ``needed`` more seconds: callers
+        stop reading candidate files rather than overrun it."""
+        return self.deadline is not None and time.monotonic() + needed > self.deadline
 
     def family_files(self, family: str) -> list[str]:
         return [p for p, f in self.modules.files.items() if f == family]
