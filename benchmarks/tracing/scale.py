@@ -74,7 +74,9 @@ def measure(root: Path, files: int, callers: int) -> dict[str, object]:
     base = git(repo, "rev-parse", "HEAD~1").strip()
     cache = root.parent / f"{root.name}-cache"
     shutil.rmtree(cache, ignore_errors=True)
-    return run_child("--child", str(repo), base, str(cache))
+    run = run_child("--child", str(repo), base, str(cache))
+    run.pop("sites")
+    return run
 
 
 def main() -> None:

@@ -64,6 +64,7 @@ def child(repo: Path, base: str, cache: Path) -> None:
         "import_s": round(imported - started, 3), "trace_s": round(done - imported, 3),
         "peak_rss_mb": round(peak_rss_mb(), 1), "edges": len(trace.edges),
         "changed": [c.symbol for c in trace.changed], **trace.stats,
+        "sites": sorted({f"{e.kind} {e.path}:{e.line} {e.symbol}" for e in trace.edges}),
     }))  # fmt: skip
 
 
@@ -118,6 +119,11 @@ def measure(repo: Path, spec: str, workdir: Path) -> dict[str, dict[str, object]
     runs["index"] = run_child("--index-child", str(repo), cache)
     runs["warm"] = run_child(*trace)
     git(repo, "reset", "-q", "--hard", base)
+    complete = set(runs["cold, no budget"]["sites"])  # type: ignore[call-overload]
+    for run in runs.values():
+        if "sites" in run:  # how much of the complete trace each run found
+            found = set(run.pop("sites"))  # type: ignore[call-overload]
+            run["share_of_complete"] = round(len(found & complete) / max(len(complete), 1), 3)
     return runs
 
 

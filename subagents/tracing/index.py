@@ -20,7 +20,7 @@ from subagents.tracing.languages import language_for
 from subagents.tracing.project import Project
 from subagents.tracing.source import TreeSource
 
-BATCH = 400
+BATCH = 200
 
 
 @dataclass

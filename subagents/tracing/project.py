@@ -280,11 +280,13 @@ class Project:
             self.close()
             return _extract_many(items)
 
-    def lines(self, path: str, wanted: set[int]) -> dict[int, str]:
-        """Source lines of ``path`` for rendering (read again: contents are not kept)."""
-        entry = self.entries.get(path)
-        if entry is None or not wanted:
-            return {}
-        data = self._read([entry]).get(path, b"")
-        text = data.decode("utf-8", "replace").split("\n")
-        return {n: text[n - 1].rstrip() for n in sorted(wanted) if 0 < n <= len(text)}
+    def lines(self, wanted: dict[str, set[int]]) -> dict[str, dict[int, str]]:
+        """Source lines by path for rendering, read again in one batch (contents are not
+        kept in memory)."""
+        entries = [self.entries[p] for p, rows in wanted.items() if p in self.entries and rows]
+        contents = self._read(entries)
+        result: dict[str, dict[int, str]] = {}
+        for path, rows in wanted.items():
+            text = contents.get(path, b"").decode("utf-8", "replace").split("\n")
+            result[path] = {n: text[n - 1].rstrip() for n in sorted(rows) if 0 < n <= len(text)}
+        return result

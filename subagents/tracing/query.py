@@ -127,7 +127,7 @@ def _finish(tracer: Tracer, roots: list[Sym], edges: list[Edge]) -> Trace:
         )
         if edge.kind != "overrider":
             wanted[path].update(range(max(line - 2, 1), line + 3))
-    snippets = {path: project.lines(path, lines) for path, lines in wanted.items()}
+    snippets = project.lines(wanted)
     omitted = dict(tracer.omitted + project.omitted)
     skipped = [Skip(path=p, reason=r) for p, r in sorted(project.skipped.items())]
     if len(skipped) > MAX_SKIPPED_LISTED:
