@@ -1,18 +1,25 @@
 """procrastinate's SQL, called on our own connection: its named queries, the defer call,
-the per-queue counts the fair scheduler reads, and settling a broker row."""
+the per-queue counts the fair scheduler reads, superseding and settling broker rows, and
+the advisory locks that serialise writers of one PR or one installation."""
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime
 from typing import Any
 
 from procrastinate.sql import queries as PQ
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select, text, update
 
+from reviewer.queue.base import JobRequest, JobState
 from reviewer.queue.fair import NO_INSTALLATION
+from reviewer.queue.writes import older_heads, superseded
+from reviewer.store.models import Job
 
 QUEUE_PREFIX = "reviewer:"
+TASK_PREFIX = "reviewer."
+ACTIVE = (JobState.queued.value, JobState.running.value)
 
 DEFER = (
     "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW(%(queue)s, %(task)s, 0, %(lock)s, "
@@ -87,3 +94,59 @@ def broker_settle(conn: Connection, broker_id: int, outcome: str, run_after: flo
         status=outcome,
         delete_job=outcome == "succeeded",
     )
+
+
+def advisory_lock(conn: Connection, key: str) -> None:
+    """A transaction-scoped PostgreSQL lock on ``key`` (released at commit)."""
+    conn.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+        {"key": "reviewer-" + key},
+    )
+
+
+def defer(conn: Connection, job_id: int, at: float | None) -> int:
+    """A procrastinate job for our job ``job_id``, runnable from ``at`` (now if None)."""
+    job = conn.execute(
+        select(Job.kind, Job.installation_id, Job.repo, Job.pr).where(Job.id == job_id)
+    ).one()
+    broker_id: int = conn.exec_driver_sql(
+        DEFER,
+        {
+            "queue": queue_name(job.installation_id),
+            "task": TASK_PREFIX + job.kind,
+            "lock": pr_lock(job.repo, job.pr),
+            "args": json.dumps({"job_id": job_id}),
+            "at": at,
+        },
+    ).scalar_one()
+    conn.execute(update(Job).where(Job.id == job_id).values(broker_job_id=broker_id))
+    return broker_id
+
+
+def supersede_on_broker(conn: Connection, request: JobRequest, now: float) -> list[int]:
+    """``writes.supersede`` with procrastinate's rows: a queued older head is cancelled in
+    both tables, a running one gets ``abort_requested`` there and ``cancel_requested`` here."""
+    same_pr = older_heads(request)
+    if same_pr is None:
+        return []
+    targets = conn.execute(
+        select(Job.id, Job.state, Job.broker_job_id).where(same_pr, Job.state.in_(ACTIVE))
+    ).all()
+    if not targets:
+        return []
+    lock_broker_rows(conn, [t.broker_job_id for t in targets])
+    cancelled = []
+    for target in targets:
+        queued = target.state == JobState.queued.value
+        values = (
+            superseded(request, now)
+            if queued
+            else {"cancel_requested": True, "superseded_by": request.head_sha}
+        )
+        conn.execute(update(Job).where(Job.id == target.id).values(**values))
+        run_query(
+            conn, "cancel_job", job_id=target.broker_job_id, abort=not queued, delete_job=False
+        )
+        if queued:
+            cancelled.append(target.id)
+    return cancelled

@@ -1,0 +1,165 @@
+"""Writes on our ``jobs`` and ``deliveries`` rows that both queue backends make inside
+their own transactions: the job row, the delivery record, finishing, superseding older
+heads, and an operator's requeue."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, and_, insert, select, update
+
+from reviewer.queue.base import JobRequest, JobState, JobView
+from reviewer.queue.rows import SUPERSEDABLE, QueueError, active_twin, job_view
+from reviewer.store.models import Delivery, Job
+
+
+def insert_job(
+    conn: Connection, request: JobRequest, delivery_id: str | None, now: float, max_attempts: int
+) -> int:
+    """The job row for ``request``, queued now (both backends keep this record)."""
+    return int(
+        conn.execute(
+            insert(Job)
+            .returning(Job.id)
+            .values(
+                kind=request.kind.value,
+                installation_id=request.installation_id,
+                repo=request.repo,
+                pr=request.pr,
+                head_sha=request.head_sha,
+                state=JobState.queued.value,
+                payload=json.dumps(request.payload, sort_keys=True),
+                delivery_id=delivery_id,
+                attempts=0,
+                max_attempts=max_attempts,
+                run_after=now,
+                cancel_requested=False,
+                created_at=now,
+            )
+        ).scalar_one()
+    )
+
+
+def record_delivery(
+    conn: Connection,
+    delivery_id: str | None,
+    event: str,
+    action: str | None,
+    now: float,
+    outcome: str,
+    job_id: int | None,
+) -> None:
+    if delivery_id is None:
+        return
+    conn.execute(
+        insert(Delivery).values(
+            delivery_id=delivery_id,
+            event=event,
+            action=action,
+            received_at=now,
+            outcome=outcome,
+            job_id=job_id,
+        )
+    )
+
+
+def link_delivery(conn: Connection, delivery_id: str | None, outcome: str, job_id: int) -> None:
+    """Point an already recorded delivery at the job it queued (or duplicated)."""
+    if delivery_id is not None:
+        conn.execute(
+            update(Delivery)
+            .where(Delivery.delivery_id == delivery_id)
+            .values(outcome=outcome, job_id=job_id)
+        )
+
+
+def finish(conn: Connection, job_id: int, state: JobState, now: float, error: str) -> None:
+    conn.execute(
+        update(Job)
+        .where(Job.id == job_id)
+        .values(
+            state=state.value,
+            finished_at=now,
+            last_error=error,
+            lease_owner=None,
+            lease_expires=None,
+        )
+    )
+
+
+def older_heads(request: JobRequest) -> ColumnElement[bool] | None:
+    """Jobs a newer head supersedes: reviews of the same PR at another head (None when
+    ``request`` supersedes nothing)."""
+    if request.kind.value not in SUPERSEDABLE or not request.head_sha:
+        return None
+    return and_(
+        Job.repo == request.repo,
+        Job.pr == request.pr,
+        Job.kind.in_(SUPERSEDABLE),
+        Job.head_sha != request.head_sha,
+    )
+
+
+def superseded(request: JobRequest, now: float) -> dict[str, Any]:
+    """The values a queued job of an older head gets when ``request`` supersedes it."""
+    return {
+        "state": JobState.cancelled.value,
+        "superseded_by": request.head_sha,
+        "finished_at": now,
+        "last_error": f"superseded by {request.head_sha}",
+    }
+
+
+def supersede(conn: Connection, request: JobRequest, now: float) -> list[int]:
+    """A newer head cancels queued reviews of older heads and flags running ones."""
+    same_pr = older_heads(request)
+    if same_pr is None:
+        return []
+    cancelled = conn.execute(
+        update(Job)
+        .where(same_pr, Job.state == JobState.queued.value)
+        .values(**superseded(request, now))
+        .returning(Job.id)
+    ).scalars()
+    ids = list(cancelled)
+    conn.execute(
+        update(Job)
+        .where(same_pr, Job.state == JobState.running.value)
+        .values(cancel_requested=True, superseded_by=request.head_sha)
+    )
+    return ids
+
+
+def requeue(
+    conn: Connection, job_id: int, lock_pr: Callable[[Connection, JobView], None]
+) -> JobView:
+    """Put a dead or cancelled job back in the queue, attempts reset (operators only);
+    ``lock_pr`` serialises it with the PR's other writers before the duplicate check."""
+    row = conn.execute(select(Job.__table__).where(Job.id == job_id).with_for_update()).first()
+    if row is None:
+        raise QueueError(f"job {job_id} does not exist")
+    job = job_view(row)
+    if job.state not in (JobState.dead, JobState.cancelled):
+        raise QueueError(
+            f"job {job_id} is {job.state.value}; only dead or cancelled jobs can be retried"
+        )
+    lock_pr(conn, job)
+    twin = active_twin(conn, job.repo, job.pr, job.head_sha, job.kind)
+    if twin is not None:
+        raise QueueError(f"job {twin} for the same PR, head and kind is already active")
+    conn.execute(
+        update(Job)
+        .where(Job.id == job_id)
+        .values(
+            state=JobState.queued.value,
+            attempts=0,
+            run_after=time.time(),
+            cancel_requested=False,
+            superseded_by=None,
+            finished_at=None,
+        )
+    )
+    return job
