@@ -29,15 +29,7 @@ from reviewer.feedback.common import (
     REACTIONS,
     SUMMARY,
 )
-from reviewer.feedback.poll import (
-    PollResult,
-    client_factory,
-    due_pulls,
-    next_interval,
-    poll,
-    poll_cycle,
-    start_poller,
-)
+from reviewer.feedback.poll import PollResult, due_pulls, next_interval, poll
 from reviewer.feedback.record import (
     find_comment,
     publish_and_record,
@@ -56,6 +48,7 @@ from reviewer.feedback.report import (
     update_metrics,
     wilson,
 )
+from reviewer.feedback.scheduler import client_factory, poll_cycle, start_poller
 
 __all__ = [
     "DAY",
