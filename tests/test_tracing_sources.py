@@ -87,6 +87,16 @@ def test_cli_symbol_mode_text_and_errors(git_repo: GitRepo, tmp_path: Path) -> N
         assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
 
+def test_invalid_trace_settings_are_a_clear_error(
+    git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    git_repo.commit("base", LIB)
+    monkeypatch.setenv("REVIEWER_TRACE_TIME_BUDGET_SECONDS", "-1")
+    proc = invoke("--repo", str(git_repo.path), "--symbol", "lib.api.send")
+    assert proc.returncode == 2 and "REVIEWER_TRACE_TIME_BUDGET_SECONDS" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
 def test_folder_without_git_uses_the_name_index(tmp_path: Path) -> None:
     for rel, text in LIB.items():
         (tmp_path / "src" / rel).parent.mkdir(parents=True, exist_ok=True)

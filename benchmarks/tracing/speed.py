@@ -96,11 +96,9 @@ def index_child(repo: Path, cache: Path) -> None:
 
 
 def run_child(*args: str, budget: float | None = None) -> dict[str, object]:
-    from subagents.tracing.query import TIME_BUDGET_ENV
-
     env = dict(os.environ)
     if budget is not None:
-        env[TIME_BUDGET_ENV] = str(budget)
+        env["REVIEWER_TRACE_TIME_BUDGET_SECONDS"] = str(budget)
     out, tree_peak = run_sampled([sys.executable, "-m", "benchmarks.tracing.speed", *args], env)
     return {**json.loads(out.strip().splitlines()[-1]), "tree_peak_pss_mb": round(tree_peak, 1)}
 

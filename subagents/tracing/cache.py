@@ -13,7 +13,6 @@ than a ``git grep``.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 import zlib
@@ -23,17 +22,18 @@ from typing import Any
 
 import platformdirs
 
+from reviewer.settings import load_settings
 from subagents.tracing.encoding import Encoded, decode_head, refs_from_row
 from subagents.tracing.facts import FACTS_VERSION, FileFacts, Ref
 
-CACHE_ENV = "REVIEWER_TRACE_CACHE_DIR"
 _BATCH = 500
 Key = tuple[str, str]  # (blob SHA, language)
 
 
 def default_cache_dir() -> Path:
-    configured = os.environ.get(CACHE_ENV)
-    return Path(configured) if configured else Path(platformdirs.user_cache_dir("pr-reviewer"))
+    """``REVIEWER_TRACE_CACHE_DIR``, else the user's cache directory."""
+    configured = load_settings().trace_cache_dir
+    return configured or Path(platformdirs.user_cache_dir("pr-reviewer"))
 
 
 def _chunks(items: list[str]) -> Iterator[tuple[list[str], str]]:

@@ -8,7 +8,6 @@ renderer needs are read for the top of the ranking only.
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import time
@@ -18,6 +17,7 @@ from contextlib import closing
 from typing import TYPE_CHECKING
 
 from reviewer.errors import ReviewerError
+from reviewer.settings import load_settings
 from subagents.base import Finding
 from subagents.tracing.cache import FactCache
 from subagents.tracing.graph import Node, Tracer
@@ -184,17 +184,11 @@ def _analyse(project: Project, files: list[FileChange]) -> tuple[Trace, list[Fin
 
 
 def time_budget() -> float:
-    """Seconds a change's trace may spend reading candidate callers (default 2.0, so a
-    cold review stays fast even for a name used all over a large repository); what is
-    left unread is counted in the trace's ``omitted``. ``REVIEWER_TRACE_TIME_BUDGET_SECONDS``
-    overrides it."""
-    try:
-        return float(os.environ.get(TIME_BUDGET_ENV, "2.0"))
-    except ValueError:
-        return 2.0
-
-
-TIME_BUDGET_ENV = "REVIEWER_TRACE_TIME_BUDGET_SECONDS"
+    """Seconds a change's trace may spend reading candidate callers
+    (``REVIEWER_TRACE_TIME_BUDGET_SECONDS``, default 2.0, so a cold review stays fast even
+    for a name used all over a large repository); what is left unread is counted in the
+    trace's ``omitted``."""
+    return load_settings().trace_time_budget_seconds
 
 
 def trace_change(
