@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
 
 class ReviewerError(Exception):
     """Base of every error we raise on purpose."""
@@ -9,6 +14,15 @@ class ReviewerError(Exception):
 
 class ConfigError(ReviewerError):
     """A host setting is missing or malformed; the message names the variable."""
+
+    @classmethod
+    def from_validation(cls, exc: ValidationError, prefix: str) -> ConfigError:
+        """One error naming every environment variable (``prefix`` + field) that failed."""
+        problems = [
+            f"{prefix}{str(err['loc'][0]).upper() if err['loc'] else ''}: {err['msg']}"
+            for err in exc.errors()
+        ]
+        return cls("invalid settings: " + "; ".join(problems))
 
 
 class GitError(ReviewerError):

@@ -61,10 +61,6 @@ class Settings(BaseSettings):
     feedback_stop_after_close_days: float = Field(default=14.0, ge=0)
     feedback_poll_seconds: float = Field(default=900.0, ge=0)
 
-    # Execution-path tracing (subagents/tracing): facts cache and time budget per trace.
-    trace_cache_dir: Path | None = None  # None: the user cache dir
-    trace_time_budget_seconds: float = Field(default=2.0, ge=0)
-
     # Host ceiling on the repo policy's size limits: a repo may tighten, never loosen past.
     limits_max_files: int = Field(default=100, ge=1)
     limits_max_changed_lines: int = Field(default=2000, ge=1)
@@ -135,8 +131,4 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            name = "REVIEWER_" + "_".join(str(p) for p in err["loc"][:1]).upper()
-            problems.append(f"{name}: {err['msg']}")
-        raise ConfigError("invalid settings: " + "; ".join(problems)) from None
+        raise ConfigError.from_validation(exc, "REVIEWER_") from None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -174,3 +176,16 @@ def test_time_budget_stops_reading_callers_and_counts_them(
                          FactCache(tmp_path / "cache"))  # fmt: skip
     assert trace.omitted["candidate files over the time budget"] > 0
     assert edges(trace, "caller") == {}
+
+
+def test_package_exports_load_lazily() -> None:
+    import subagents.tracing as tracing
+
+    assert set(tracing.__all__) == set(tracing._WHERE)
+    assert all(getattr(tracing, name) is not None for name in tracing.__all__)
+    check = (
+        "import sys, subagents.tracing.encoding; "
+        "sys.exit('subagents.tracing.agent' in sys.modules or 'reviewer.llm' in sys.modules)"
+    )
+    # what a parsing worker imports must not drag in the agent and model layers
+    assert subprocess.run([sys.executable, "-c", check], timeout=60).returncode == 0

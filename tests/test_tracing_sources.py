@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +23,7 @@ from reviewer.github.context import build_github_context
 from subagents.base import ReportStatus
 from subagents.tracing import TracingAgent, trace_for_context
 from subagents.tracing.cache import FactCache
+from subagents.tracing.encoding import encode
 from subagents.tracing.facts import extract
 from subagents.tracing.project import PARALLEL_FROM, Project
 from subagents.tracing.query import trace_change
@@ -163,6 +165,29 @@ def test_index_refuses_no_cache(git_repo: GitRepo) -> None:
     git_repo.commit("base", LIB)
     proc = invoke("--repo", str(git_repo.path), "--index", "--no-cache")
     assert proc.returncode == 2 and "cannot run with --no-cache" in proc.stderr
+
+
+def test_cache_stays_within_its_cap_by_dropping_the_oldest(tmp_path: Path) -> None:
+    cap = 256 * 1024
+    cache = FactCache(tmp_path / "small", max_bytes=cap)
+    rows = encode(extract("python", LIB["lib/sessions.py"].encode()))
+    shas = [f"{i:040x}" for i in range(600)]
+    for sha in shas:  # one write each, so each has its own age
+        cache.put_many([(sha, rows)])
+        cache.put_blobs({sha: LIB["lib/sessions.py"].encode()})
+    assert cache.evicted > 0 and cache.used_bytes() <= cap
+    oldest, newest = (shas[0], "python"), (shas[-1], "python")
+    assert cache.cached({oldest, newest}) == {newest}
+    assert [r.line for r in cache.named_refs({newest: {"prepare"}})[newest]] == [11]
+    assert set(cache.get_blobs([shas[0], shas[-1]])) == {shas[-1]}
+    reopened = FactCache(tmp_path / "small", max_bytes=cap)  # same layout: entries kept
+    assert reopened.cached({newest}) == {newest}
+    (tmp_path / "old").mkdir()
+    with sqlite3.connect(tmp_path / "old" / "tracing.sqlite3") as db:
+        db.execute("CREATE TABLE heads (key TEXT PRIMARY KEY, data TEXT)")
+    older = FactCache(tmp_path / "old")  # an older layout is dropped, not an error
+    older.put_many([(shas[0], rows)])
+    assert older.cached({oldest}) == {oldest}
 
 
 def client_for(fake, app_keys) -> GitHubClient:

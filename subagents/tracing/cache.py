@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -22,17 +23,18 @@ from typing import Any
 
 import platformdirs
 
-from reviewer.settings import load_settings
 from subagents.tracing.encoding import Encoded, decode_head, refs_from_row
 from subagents.tracing.facts import FACTS_VERSION, FileFacts, Ref
+from subagents.tracing.settings import trace_settings
 
 _BATCH = 500
+SCHEMA = 3  # PRAGMA user_version of the layout below
 Key = tuple[str, str]  # (blob SHA, language)
 
 
 def default_cache_dir() -> Path:
     """``REVIEWER_TRACE_CACHE_DIR``, else the user's cache directory."""
-    configured = load_settings().trace_cache_dir
+    configured = trace_settings().cache_dir
     return configured or Path(platformdirs.user_cache_dir("pr-reviewer"))
 
 
@@ -43,28 +45,82 @@ def _chunks(items: list[str]) -> Iterator[tuple[list[str], str]]:
 
 
 class FactCache:
-    """Facts by (blob SHA, language), and compressed blob contents for remote sources."""
+    """Facts by (blob SHA, language), and compressed blob contents for remote sources.
 
-    def __init__(self, directory: str | Path | None = None) -> None:
+    Bounded: past ``max_bytes`` (``REVIEWER_TRACE_CACHE_MAX_MB``) the oldest tenth of
+    entries is dropped, as often as needed; a dropped blob is parsed again when next asked.
+    """
+
+    def __init__(self, directory: str | Path | None = None, max_bytes: int | None = None) -> None:
         folder = Path(directory) if directory is not None else default_cache_dir()
         folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / "tracing.sqlite3"
+        self.max_bytes = (
+            max_bytes if max_bytes is not None else trace_settings().cache_max_mb * 2**20
+        )
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("DROP TABLE IF EXISTS facts")  # version 1: whole facts per blob
-            self._db.execute("CREATE TABLE IF NOT EXISTS heads (key TEXT PRIMARY KEY, data TEXT)")
-            self._db.execute(
-                "CREATE TABLE IF NOT EXISTS names (key TEXT, name TEXT, refs TEXT, "
-                "PRIMARY KEY (key, name)) WITHOUT ROWID"
-            )
-            self._db.execute("CREATE INDEX IF NOT EXISTS names_by_name ON names (name)")
-            self._db.execute("CREATE TABLE IF NOT EXISTS blobs (sha TEXT PRIMARY KEY, data BLOB)")
-            self._db.commit()
+            self._migrate()
         self.hits = 0
         self.misses = 0
+        self.evicted = 0
+
+    def _migrate(self) -> None:
+        """Create the tables; a cache of another layout is dropped (it is only a cache)."""
+        self._db.execute("BEGIN IMMEDIATE")
+        if self._db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:
+            for table in ("facts", "heads", "names", "blobs"):
+                self._db.execute(f"DROP TABLE IF EXISTS {table}")
+            self._db.execute(f"PRAGMA user_version = {SCHEMA}")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS heads (key TEXT PRIMARY KEY, data TEXT, added REAL)"
+        )
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS names (key TEXT, name TEXT, refs TEXT, "
+            "PRIMARY KEY (key, name)) WITHOUT ROWID"
+        )
+        self._db.execute("CREATE INDEX IF NOT EXISTS names_by_name ON names (name)")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS blobs (sha TEXT PRIMARY KEY, data BLOB, added REAL)"
+        )
+        self._db.execute("CREATE INDEX IF NOT EXISTS heads_by_age ON heads (added)")
+        self._db.execute("CREATE INDEX IF NOT EXISTS blobs_by_age ON blobs (added)")
+        self._db.commit()
+
+    def used_bytes(self) -> int:
+        """Bytes the cache's live pages take (freed pages are reused, not counted)."""
+        size, pages, free = (
+            self._db.execute(f"PRAGMA {name}").fetchone()[0]
+            for name in ("page_size", "page_count", "freelist_count")
+        )
+        return int(size * (pages - free))
+
+    def _prune(self) -> None:
+        """Drop the oldest tenth of heads (with their name rows) and of blobs until the
+        cache fits ``max_bytes``; called with the lock held, after a write."""
+        while self.used_bytes() > self.max_bytes:
+            dropped = 0
+            for table, column in (("heads", "key"), ("blobs", "sha")):
+                total = self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                old = [
+                    key
+                    for (key,) in self._db.execute(
+                        f"SELECT {column} FROM {table} ORDER BY added LIMIT ?",
+                        (max(total // 10, 1) if total else 0,),
+                    )
+                ]
+                for chunk, marks in _chunks(old):
+                    if table == "heads":
+                        self._db.execute(f"DELETE FROM names WHERE key IN ({marks})", chunk)
+                    self._db.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", chunk)
+                dropped += len(old)
+            self._db.commit()
+            self.evicted += dropped
+            if not dropped:
+                return
 
     @staticmethod
     def _key(sha: str, language: str) -> str:
@@ -147,10 +203,14 @@ class FactCache:
             names.extend((key, name, text) for name, text in encoded.rows.items())
         if not heads:
             return
+        now = time.time()
         with self._lock:
-            self._db.executemany("INSERT OR REPLACE INTO heads VALUES (?, ?)", heads)
+            self._db.executemany(
+                "INSERT OR REPLACE INTO heads VALUES (?, ?, ?)", [(*h, now) for h in heads]
+            )
             self._db.executemany("INSERT OR REPLACE INTO names VALUES (?, ?, ?)", names)
             self._db.commit()
+            self._prune()
 
     def get_blobs(self, shas: Iterable[str]) -> dict[str, bytes]:
         wanted = list(dict.fromkeys(shas))
@@ -162,12 +222,14 @@ class FactCache:
     def put_blobs(self, blobs: dict[str, bytes]) -> None:
         if not blobs:
             return
+        now = time.time()
         with self._lock:
             self._db.executemany(
-                "INSERT OR REPLACE INTO blobs VALUES (?, ?)",
-                [(sha, zlib.compress(data, 3)) for sha, data in blobs.items()],
+                "INSERT OR REPLACE INTO blobs VALUES (?, ?, ?)",
+                [(sha, zlib.compress(data, 3), now) for sha, data in blobs.items()],
             )
             self._db.commit()
+            self._prune()
 
     def close(self) -> None:
         with self._lock:

@@ -17,7 +17,6 @@ from contextlib import closing
 from typing import TYPE_CHECKING
 
 from reviewer.errors import ReviewerError
-from reviewer.settings import load_settings
 from subagents.base import Finding
 from subagents.tracing.cache import FactCache
 from subagents.tracing.graph import Node, Tracer
@@ -25,6 +24,7 @@ from subagents.tracing.languages import is_test_path
 from subagents.tracing.model import ChangedSymbol, Edge, FileChange, Skip, Trace
 from subagents.tracing.project import Project
 from subagents.tracing.resolve import Sym
+from subagents.tracing.settings import trace_settings
 from subagents.tracing.source import GitTreeSource, TreeSource
 
 if TYPE_CHECKING:
@@ -188,7 +188,7 @@ def time_budget() -> float:
     (``REVIEWER_TRACE_TIME_BUDGET_SECONDS``, default 2.0, so a cold review stays fast even
     for a name used all over a large repository); what is left unread is counted in the
     trace's ``omitted``."""
-    return load_settings().trace_time_budget_seconds
+    return trace_settings().time_budget_seconds
 
 
 def trace_change(
