@@ -161,6 +161,16 @@ def test_index_fills_the_cache_and_traces_then_answer_from_it(
     assert ("pkg/use3.py", 5) in {(e.path, e.line) for e in warm.edges if e.kind == "caller"}
 
 
+def test_index_of_a_plain_folder_counts_what_the_cache_had(tmp_path: Path) -> None:
+    for rel, text in LIB.items():  # no git: SHAs are learnt by reading
+        (tmp_path / "src" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "src" / rel).write_text(text)
+    first = invoke("--repo", str(tmp_path / "src"), "--index")
+    assert f"{len(LIB)} parsed" in first.stdout and "0 already cached" in first.stdout
+    again = invoke("--repo", str(tmp_path / "src"), "--index")
+    assert "0 parsed" in again.stdout and f"{len(LIB)} already cached" in again.stdout
+
+
 def test_index_refuses_no_cache(git_repo: GitRepo) -> None:
     git_repo.commit("base", LIB)
     proc = invoke("--repo", str(git_repo.path), "--index", "--no-cache")

@@ -26,7 +26,7 @@ BATCH = 200
 @dataclass
 class IndexReport:
     files: int = 0  # traceable files in the tree
-    already_cached: int = 0
+    already_cached: int = 0  # their facts were in the cache
     parsed: int = 0
     seconds: float = 0.0
     skipped: Counter[str] = field(default_factory=Counter)  # reason -> files
@@ -68,7 +68,6 @@ def index_tree(
         keys = {e.path: (e.sha, language_for(e.path).name) for e in traceable if e.sha}  # type: ignore[union-attr]
         have = cache.cached(set(keys.values()))
         todo = [e.path for e in traceable if keys.get(e.path) not in have]
-        report.already_cached = report.files - len(todo)
         for start in range(0, len(todo), BATCH):
             project.fill_cache(todo[start : start + BATCH])
             if progress is not None:
@@ -76,5 +75,8 @@ def index_tree(
         report.parsed = project.parsed
         report.in_process = "parsed without worker processes" in project.omitted
         report.skipped.update(project.skipped.values())
+        # Cached before the run, or found cached once read (a folder without git learns a
+        # blob's SHA only by reading it; two files may share one blob).
+        report.already_cached = report.files - len(todo) + project.from_cache
     report.seconds = time.monotonic() - started
     return report

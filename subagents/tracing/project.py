@@ -61,6 +61,7 @@ class Project:
         self.name_index: dict[str, dict[str, str]] = {}  # family -> path -> " names "
         self.shares: dict[str, list[str]] = {}  # family -> files a remote source indexes
         self.parsed = 0
+        self.from_cache = 0  # files whose facts the cache served
         self.fetched = 0
         self.deadline: float | None = None  # monotonic; set by the caller of a trace
         self.focus: tuple[str, ...] = ()  # the changed paths, for ranking what to read
@@ -214,6 +215,7 @@ class Project:
             for e in entries:
                 if (e.sha, lang[e.path]) in hits:
                     found[e.path] = hits[(e.sha, lang[e.path])]
+        self.from_cache += len(found)
         missing = [e for e in entries if e.path not in found]
         if not missing:
             return found
@@ -228,6 +230,7 @@ class Project:
             for e in readable:
                 if (shas[e.path], lang[e.path]) in hits:
                     found[e.path] = hits[(shas[e.path], lang[e.path])]
+                    self.from_cache += 1
             readable = [e for e in readable if e.path not in found]
         parsed = self._parse([(lang[e.path], contents[e.path]) for e in readable])
         self.parsed += len(readable)
