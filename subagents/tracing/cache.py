@@ -32,12 +32,6 @@ SCHEMA = 3  # PRAGMA user_version of the layout below
 Key = tuple[str, str]  # (blob SHA, language)
 
 
-def default_cache_dir() -> Path:
-    """``REVIEWER_TRACE_CACHE_DIR``, else the user's cache directory."""
-    configured = trace_settings().cache_dir
-    return configured or Path(platformdirs.user_cache_dir("pr-reviewer"))
-
-
 def _chunks(items: list[str]) -> Iterator[tuple[list[str], str]]:
     for i in range(0, len(items), _BATCH):
         chunk = items[i : i + _BATCH]
@@ -52,12 +46,11 @@ class FactCache:
     """
 
     def __init__(self, directory: str | Path | None = None, max_bytes: int | None = None) -> None:
-        folder = Path(directory) if directory is not None else default_cache_dir()
+        settings = trace_settings()
+        folder = Path(directory or settings.cache_dir or platformdirs.user_cache_dir("pr-reviewer"))
         folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / "tracing.sqlite3"
-        self.max_bytes = (
-            max_bytes if max_bytes is not None else trace_settings().cache_max_mb * 2**20
-        )
+        self.max_bytes = max_bytes if max_bytes is not None else settings.cache_max_mb * 2**20
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
         with self._lock:

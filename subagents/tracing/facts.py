@@ -9,7 +9,7 @@ works out each record's enclosing definition, and refuses input it should not pa
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from operator import attrgetter
 from typing import Any
 
@@ -89,14 +89,11 @@ class FileFacts:
 
     def head(self) -> FileFacts:
         """These facts without their refs: all that resolving a name in the file needs."""
-        return FileFacts(self.language, self.defs, [], self.imports, self.binds, self.package,
-                         self.partial, self.skip, has_refs=False)  # fmt: skip
+        return replace(self, refs=[], has_refs=False)
 
     def named(self, names: set[str]) -> FileFacts:
         """These facts with only the refs named ``names``."""
-        refs = [r for r in self.refs if r.name in names]
-        return FileFacts(self.language, self.defs, refs, self.imports, self.binds,
-                         self.package, self.partial, self.skip)  # fmt: skip
+        return replace(self, refs=[r for r in self.refs if r.name in names])
 
 
 def skipped(language: str, reason: str) -> FileFacts:

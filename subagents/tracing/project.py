@@ -99,7 +99,7 @@ class Project:
         return self.load([path]).get(path)
 
     def head(self, path: str) -> FileFacts | None:
-        """Facts of one file without its refs: what resolving a name there needs."""
+        """Defs, imports and bindings of one file: what resolving a name there needs."""
         return self.heads([path]).get(path)
 
     def _todo(
@@ -139,8 +139,9 @@ class Project:
             self.skipped[path] = facts.skip
         return bool(facts.skip)
 
-    def _heads(self, paths: Iterable[str]) -> dict[str, FileFacts]:
-        """Heads, or whole facts where they are at hand anyway (kept or just parsed)."""
+    def heads(self, paths: Iterable[str]) -> dict[str, FileFacts]:
+        """Heads of ``paths`` (facts without refs, kept in memory: they are small), or whole
+        facts where those are at hand anyway (kept, or just parsed in this process)."""
         result, todo = self._todo(paths, lambda p: self.memo.get(p) or self.head_memo.get(p))
         for path, facts in self._load_entries(todo, heads=True).items():
             if not self._skip(path, facts):
@@ -148,16 +149,12 @@ class Project:
                 self.head_memo[path] = facts.head() if facts.has_refs else facts
         return result
 
-    def heads(self, paths: Iterable[str]) -> dict[str, FileFacts]:
-        """Facts of ``paths`` without refs, kept in memory (they are small)."""
-        return {p: f.head() if f.has_refs else f for p, f in self._heads(paths).items()}
-
     def with_refs_named(self, paths: Iterable[str], names: set[str]) -> dict[str, FileFacts]:
         """Facts of ``paths`` holding only the refs named ``names``, or bound to one of them
         by an import alias: a caller search reads those rows of the cache, not every ref."""
         result: dict[str, FileFacts] = {}
         need: dict[str, tuple[FileFacts, set[str]]] = {}
-        for path, facts in self._heads(paths).items():
+        for path, facts in self.heads(paths).items():
             wanted = names | {i.alias for i in facts.imports if i.alias and i.name in names}
             if facts.has_refs:
                 result[path] = facts.named(wanted)
