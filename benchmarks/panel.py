@@ -58,7 +58,8 @@ def ctx_for(files: tuple[ChangedFile, ...]) -> ReviewContext:
     return ReviewContext(
         source="github", repo="acme/app", pr=1, title="Adjust the offsets", body=BODY,
         author=Author(login="alice", association="MEMBER"), base_ref="main",
-        base_sha="a" * 40, head_sha="b" * 40, files=files, policy=Policy(auto_approve=True),
+        default_branch="main", base_sha="a" * 40, head_sha="b" * 40, files=files,
+        policy=Policy(auto_approve=True),
         commits=(CommitInfo(sha="c" * 40, message="Adjust the offsets"),),
         guidance=load_default_guidance(),
     )  # fmt: skip

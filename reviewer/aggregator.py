@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from reviewer.context import ReviewContext
 from reviewer.findings import DEFAULT_MAX_FINDINGS, rank_findings
-from reviewer.globs import matches_any
+from reviewer.globs import matches_any, matches_branch
 from reviewer.labels import LABEL_APPROVED, LABEL_HUMAN, LABEL_TOO_LARGE, LABEL_WOULD_APPROVE
 from reviewer.paths import area_of
 from reviewer.policy import GUIDANCE_DIR, POLICY_PATH
@@ -75,6 +75,39 @@ def gate_override(ctx: ReviewContext, _: list[SubAgentReport]) -> list[Reason]:
             )
         ]
     return []
+
+
+def gate_reviews(ctx: ReviewContext, _: list[SubAgentReport]) -> list[Reason]:
+    """A writer asked for changes on this very head: no clean review outranks that."""
+    if not ctx.changes_requested:
+        return []
+    names = ", ".join(f"@{login}" for login in ctx.changes_requested)
+    return [
+        Reason(
+            source="review",
+            code="review.changes_requested",
+            message=f"{names} requested changes on this head",
+        )
+    ]
+
+
+def gate_base(ctx: ReviewContext, _: list[SubAgentReport]) -> list[Reason]:
+    """Only a PR into the default branch, or a branch the policy names, may be approved:
+    the verdict depends on the base, but the check sits on the head commit."""
+    if ctx.source != "github":
+        return []  # a local review has no default branch; its base is what was asked
+    if ctx.default_branch is not None and (
+        ctx.base_ref == ctx.default_branch or matches_branch(ctx.base_ref, ctx.policy.approve_into)
+    ):
+        return []
+    return [
+        Reason(
+            source="base",
+            code="base.not_allowed",
+            message=f"the base branch {ctx.base_ref!r} is neither the default branch nor "
+            "one the policy's approve_into names",
+        )
+    ]
 
 
 def gate_size(ctx: ReviewContext, _: list[SubAgentReport]) -> list[Reason]:
@@ -233,6 +266,8 @@ def gate_findings(_: ReviewContext, reports: list[SubAgentReport]) -> list[Reaso
 GATES: tuple[Gate, ...] = (
     gate_policy,
     gate_override,
+    gate_reviews,
+    gate_base,
     gate_size,
     gate_coverage,
     gate_model_coverage,

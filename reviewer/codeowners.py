@@ -1,10 +1,27 @@
-"""CODEOWNERS: who owns which paths (the last matching rule wins, as on GitHub)."""
+"""CODEOWNERS: where GitHub finds the file, and who owns which paths.
+
+GitHub reads the file from the pull request's **base** branch and looks in ``.github/``,
+then the root, then ``docs/``: the first one found is used, the others are ignored. The
+last matching rule of that file decides a path's owners. Review (reviewer requests) and
+the merge gate (whose approval counts) share this one loader so they can never disagree.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from reviewer.globs import matches
+
+CODEOWNERS_PATHS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
+
+
+def load_codeowners(read: Callable[[str], str | None]) -> str | None:
+    """The text of the first CODEOWNERS file ``read(path)`` finds, in GitHub's order."""
+    for path in CODEOWNERS_PATHS:
+        text = read(path)
+        if text is not None:
+            return text
+    return None
 
 
 def parse_codeowners(text: str | None) -> list[tuple[str, tuple[str, ...]]]:
@@ -18,15 +35,24 @@ def parse_codeowners(text: str | None) -> list[tuple[str, tuple[str, ...]]]:
     return rules
 
 
-def owners_of(text: str | None, paths: Iterable[str]) -> list[str]:
-    """Owners of any of ``paths``, in first-seen order, as written (``@user``, ``@org/team``)."""
+def owners_by_path(text: str | None, paths: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Each path's owners as written (``@user``, ``@org/team``, e-mail); a path no rule
+    matches, or whose last matching rule names nobody, owns to ``()``."""
     rules = parse_codeowners(text)
-    found: list[str] = []
+    found: dict[str, tuple[str, ...]] = {}
     for path in paths:
         owners: tuple[str, ...] = ()
         for pattern, rule_owners in rules:
             if matches(path, pattern):
                 owners = rule_owners
+        found[path] = owners
+    return found
+
+
+def owners_of(text: str | None, paths: Iterable[str]) -> list[str]:
+    """Owners of any of ``paths``, in first-seen order, as written."""
+    found: list[str] = []
+    for owners in owners_by_path(text, paths).values():
         found.extend(o for o in owners if o not in found)
     return found
 

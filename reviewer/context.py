@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from reviewer.codeowners import load_codeowners
 from reviewer.diff import parse_patch, split_git_diff
 from reviewer.errors import GitError, PolicyError
 from reviewer.gitlocal import LocalRepo
@@ -71,6 +72,9 @@ class ReviewContext(BaseModel):
     author: Author
     base_ref: str
     base_sha: str
+    default_branch: str | None = Field(
+        default=None, description="the repository's default branch (GitHub reviews)"
+    )
     head_ref: str | None = None
     head_sha: str
     draft: bool = False
@@ -87,6 +91,10 @@ class ReviewContext(BaseModel):
     guidance: tuple[GuidanceDoc, ...] = ()
     codeowners: str | None = None
     human_requested: bool = False
+    changes_requested: tuple[str, ...] = Field(
+        default=(), description="writers whose latest review at head requests changes"
+    )
+    pushed_by: str | None = Field(default=None, description="who pushed this head, if known")
     local_path: str | None = None
     tree: Any = Field(
         default=None,
@@ -181,8 +189,7 @@ def build_local_context(path: str, base: str, head: str = "HEAD") -> ReviewConte
         policy_error=policy_error,
         policy_sha256=policy_digest(policy_text),
         guidance=_guidance_at(repo, merge_base),
-        codeowners=repo.show(merge_base, ".github/CODEOWNERS")
-        or repo.show(merge_base, "CODEOWNERS"),
+        codeowners=load_codeowners(lambda path: repo.show(merge_base, path)),
         local_path=str(repo.root),
         tree=_tree_source(repo, head_sha),
     )

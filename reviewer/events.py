@@ -71,9 +71,17 @@ class Change(_Model):
     from_: str | None = Field(default=None, alias="from")
 
 
+class BaseChange(_Model):
+    """``changes.base`` of an ``edited`` event: the PR was retargeted."""
+
+    ref: Change | None = None
+    sha: Change | None = None
+
+
 class Changes(_Model):
     title: Change | None = None
     body: Change | None = None
+    base: BaseChange | None = None
 
 
 class IssuePullRequestMarker(_Model):

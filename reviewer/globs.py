@@ -7,10 +7,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 
-@lru_cache(maxsize=1024)
-def _compile(pattern: str) -> re.Pattern[str]:
-    anchored = "/" in pattern.strip("/")
-    pattern = pattern.lstrip("/")
+def _translate(pattern: str) -> str:
     out = []
     i = 0
     while i < len(pattern):
@@ -29,7 +26,14 @@ def _compile(pattern: str) -> re.Pattern[str]:
         else:
             out.append(re.escape(pattern[i]))
             i += 1
-    body = "".join(out)
+    return "".join(out)
+
+
+@lru_cache(maxsize=1024)
+def _compile(pattern: str) -> re.Pattern[str]:
+    anchored = "/" in pattern.strip("/")
+    pattern = pattern.lstrip("/")
+    body = _translate(pattern)
     if pattern.endswith("/"):
         body += ".*"
     prefix = "" if anchored else "(?:.*/)?"
@@ -48,3 +52,9 @@ def matches(path: str, pattern: str) -> bool:
 
 def matches_any(path: str, patterns: Iterable[str]) -> bool:
     return any(matches(path, p) for p in patterns)
+
+
+def matches_branch(name: str, patterns: Iterable[str]) -> bool:
+    """True when the branch ``name`` matches one of ``patterns`` as a whole: ``*`` stays
+    within one ``/``-separated part, ``**`` spans parts (``release/*``, ``hotfix/**``)."""
+    return any(re.fullmatch(_translate(p), name) for p in patterns)

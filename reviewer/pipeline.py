@@ -70,6 +70,7 @@ def audit_payload(
         "reasons": [r.model_dump() for r in decision.reasons],
         "base_sha": ctx.base_sha,
         "author": ctx.author.login,
+        "pushed_by": ctx.pushed_by,
         "subagents": [
             {
                 "name": r.subagent,

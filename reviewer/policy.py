@@ -89,6 +89,11 @@ class Policy(BaseModel):
     require_human_for: RequireHuman = Field(default_factory=RequireHuman)
     min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
     reviewers: tuple[str, ...] = ()
+    approve_into: tuple[str, ...] = Field(
+        default=(),
+        description="base branches (globs) besides the default branch a PR may be "
+        "approved into; a PR into any other branch needs a human",
+    )
 
 
 def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:

@@ -182,8 +182,10 @@ def _route_pull_request(delivery: Delivery, event: PullRequestEvent) -> JobReque
         return Ignored(f"pull request #{pr.number} is a draft")
     if delivery.action == "edited":
         changes = event.changes
-        if changes is None or (changes.title is None and changes.body is None):
-            return Ignored("pull_request.edited changed neither title nor body")
+        if changes is None or (
+            changes.title is None and changes.body is None and changes.base is None
+        ):
+            return Ignored("pull_request.edited changed neither title, body nor base")
     author = pr.user
     return _job(
         JobKind.review,

@@ -176,16 +176,15 @@ def fake_github(github_slot, app_keys):
     return fake
 
 
-@pytest.fixture
-def github_env(fake_github, app_keys, sqlite_url) -> dict[str, str]:
-    """Environment for a reviewer process that talks to the fake GitHub."""
+def reviewer_env(api_url: str, private_key: str, database_url: str) -> dict[str, str]:
+    """Environment for a reviewer process that talks to the fake GitHub at ``api_url``."""
     return {
-        "REVIEWER_GITHUB_API_URL": fake_github.api_url,
+        "REVIEWER_GITHUB_API_URL": api_url,
         "REVIEWER_GITHUB_APP_ID": str(APP_ID),
-        "REVIEWER_GITHUB_PRIVATE_KEY": app_keys[0],
+        "REVIEWER_GITHUB_PRIVATE_KEY": private_key,
         "REVIEWER_GITHUB_APP_SLUG": APP_SLUG,
         "REVIEWER_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "REVIEWER_DATABASE_URL": sqlite_url,
+        "REVIEWER_DATABASE_URL": database_url,
         "REVIEWER_WORKER_POLL_SECONDS": "0.05",
         "REVIEWER_JOB_BACKOFF_BASE_SECONDS": "0",
         "REVIEWER_GITHUB_SECONDS_BETWEEN_WRITES": "0",
@@ -194,6 +193,12 @@ def github_env(fake_github, app_keys, sqlite_url) -> dict[str, str]:
         "REVIEWER_FEEDBACK_POLL_SECONDS": "0",  # tests that want the poller start it
         "REVIEWER_LOG_FORMAT": "json",
     }
+
+
+@pytest.fixture
+def github_env(fake_github, app_keys, sqlite_url) -> dict[str, str]:
+    """Environment for a reviewer process that talks to the fake GitHub."""
+    return reviewer_env(fake_github.api_url, app_keys[0], sqlite_url)
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ def ctx(**overrides) -> ReviewContext:
         body="b",
         author=Author(login="ada", association="MEMBER"),
         base_ref="main",
+        default_branch="main",
         base_sha="0" * 40,
         head_sha="1" * 40,
         files=(ChangedFile(path="src/app.py", status="modified", additions=1, patch=PATCH),),

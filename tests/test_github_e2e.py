@@ -12,6 +12,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -44,15 +46,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def server(github_env, tmp_path):
-    """``reviewer serve`` in a real subprocess, with its in-process worker."""
+@contextmanager
+def serving(env: dict[str, str], log_path: Path) -> Iterator[str]:
+    """``reviewer serve`` in a real subprocess with ``env``, with its in-process worker;
+    yields its base URL."""
     port = free_port()
-    log = (tmp_path / "serve.log").open("w")
-    env = {**os.environ, **github_env}
+    log = log_path.open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "reviewer.cli.main", "serve", "--port", str(port)],
-        env=env,
+        env={**os.environ, **env},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -66,11 +68,19 @@ def server(github_env, tmp_path):
             time.sleep(0.1)
     else:
         proc.kill()
-        raise AssertionError((tmp_path / "serve.log").read_text())
-    yield base
-    proc.terminate()
-    proc.wait(timeout=15)
-    log.close()
+        raise AssertionError(log_path.read_text())
+    try:
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+        log.close()
+
+
+@pytest.fixture
+def server(github_env, tmp_path):
+    with serving(github_env, tmp_path / "serve.log") as base:
+        yield base
 
 
 def wait_for(predicate, timeout: float = 30.0, what: str = "condition"):
@@ -135,7 +145,9 @@ def test_opened_pr_is_reviewed_and_published(fake_github, server, sqlite_url):
         ("GET", "/repos/acme/app/pulls/1/files"),
         ("GET", "/repos/acme/app/pulls/1/commits"),
         ("GET", "/repos/acme/app/contents/.github"),
-        ("GET", "/repos/acme/app/contents/CODEOWNERS"),
+        ("GET", "/repos/acme/app/contents/CODEOWNERS"),  # GitHub's order: .github/ (listed
+        ("GET", "/repos/acme/app/contents/docs/CODEOWNERS"),  # above), the root, docs/
+        ("GET", "/repos/acme/app/pulls/1/reviews"),  # a writer's "changes requested" blocks
         ("GET", f"/repos/acme/app/commits/{pull.head_sha}/check-runs"),
         ("GET", f"/repos/acme/app/commits/{pull.head_sha}/status"),
         ("GET", f"/repos/acme/app/git/trees/{pull.head_sha}"),  # the tracer's file list

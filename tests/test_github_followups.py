@@ -64,7 +64,7 @@ def test_changes_requested_after_approval_withdraws_it_and_a_push_resets(fake_gi
     gate(runtime, fake_github.pull(REPO, 23), "submitted")
     assert conclusions(fake_github, pull.head_sha)[-2:] == ["success", "action_required"]
     actions = [e.payload["action"] for e in runtime.audit.entries(pr=23, kind="override")]
-    assert actions == ["human_approved", "approval_withdrawn"]
+    assert actions == ["human_approved", "changes_requested"]
     newer = fake_github.push(REPO, 23, {"README.md": "# App\n\nAgain.\n"})
     enqueue(runtime, fake_github.pull(REPO, 23))
     drain(runtime)

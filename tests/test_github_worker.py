@@ -62,7 +62,9 @@ def test_5xx_burst_is_retried_and_completes(fake_github, runtime):
 def test_rate_limit_retry_after_is_honoured(fake_github, runtime):
     pull = make_pull(fake_github, 2)
     job = enqueue(runtime, pull)
-    fake_github.rate_limit_next(1, status=429, retry_after=1, path_contains="/pulls/2/reviews")
+    fake_github.rate_limit_next(
+        1, status=429, retry_after=1, path_contains="/pulls/2/reviews", method="POST"
+    )
     drain(runtime)
     assert runtime.queue.get(job).state is JobState.done
     posts = fake_github.calls("POST", "/pulls/2/reviews")

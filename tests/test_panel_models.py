@@ -45,7 +45,7 @@ def make_ctx(*files: ChangedFile, body: str = BODY, auto_approve: bool = True) -
     return ReviewContext(
         source="github", repo="acme/shop", pr=7, title="Return 0 for the total of an empty cart",
         body=body, author=Author(login="alice", association="MEMBER"), base_ref="main",
-        base_sha="a" * 40, head_ref="fix-cart", head_sha="b" * 40,
+        base_sha="a" * 40, default_branch="main", head_ref="fix-cart", head_sha="b" * 40,
         commits=(CommitInfo(sha="c" * 40, message="Return 0 for an empty cart"),),
         files=files or (CART,), policy=Policy(auto_approve=auto_approve),
         guidance=load_default_guidance(),

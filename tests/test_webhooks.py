@@ -277,12 +277,12 @@ def test_closed_pull_requests_are_not_reviewed() -> None:
         ({"title": {"from": "Old title"}}, True),
         ({"body": {"from": None}}, True),
         ({"body": {"from": "old"}, "title": {"from": "old"}}, True),
-        ({"base": {"ref": {"from": "main"}, "sha": {"from": "abc"}}}, False),
+        ({"base": {"ref": {"from": "main"}, "sha": {"from": "abc"}}}, True),
         ({}, False),
         (None, False),
     ],
 )
-def test_edited_only_when_title_or_body_changed(changes: Any, routed: bool) -> None:
+def test_edited_only_when_title_body_or_base_changed(changes: Any, routed: bool) -> None:
     data = _pr("edited")
     if changes is not None:
         data["changes"] = changes
@@ -291,7 +291,7 @@ def test_edited_only_when_title_or_body_changed(changes: Any, routed: bool) -> N
         assert isinstance(result, JobRequest)
         assert result.payload["action"] == "edited"
     else:
-        assert result == Ignored("pull_request.edited changed neither title nor body")
+        assert result == Ignored("pull_request.edited changed neither title, body nor base")
 
 
 # --- who sent it -------------------------------------------------------------------------

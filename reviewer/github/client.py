@@ -217,6 +217,23 @@ class GitHubClient:
         data = self.get_optional(f"/repos/{repo}/collaborators/{quote(user)}/permission")
         return str(data.get("permission", "none")) if isinstance(data, dict) else "none"
 
+    def pulls_for_commit(self, repo: str, sha: str) -> list[dict[str, Any]]:
+        """Pull requests whose branch holds commit ``sha`` (open ones included)."""
+        return self.paginate(f"/repos/{repo}/commits/{sha}/pulls")
+
+    def team_member(self, org: str, slug: str, user: str) -> bool | None:
+        """Whether ``user`` is an active member of ``org/slug``; None when the App may
+        not read memberships (no ``members`` permission)."""
+        try:
+            data = self.get_optional(
+                f"/orgs/{quote(org)}/teams/{quote(slug)}/memberships/{quote(user)}"
+            )
+        except GitHubError as exc:
+            if exc.status == 403:
+                return None
+            raise
+        return isinstance(data, dict) and data.get("state") == "active"
+
     def check_runs(self, repo: str, sha: str) -> list[dict[str, Any]]:
         data = self.request(
             "GET",

@@ -7,8 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from reviewer import feedback
+from reviewer.github.approvals import WRITE_PERMISSIONS
 from reviewer.github.client import GitHubClient
-from reviewer.github.gate import WRITE_PERMISSIONS, reevaluate
+from reviewer.github.gate import reevaluate
 from reviewer.github.jobs import GitHubJobs, _io, human_override, log
 from reviewer.outcomes import last_decision, record_merge
 from reviewer.queue.base import JobKind, JobView
@@ -141,19 +142,7 @@ class FollowUps:
         if pr["head"]["sha"] != job.head_sha or pr.get("state") != "open":
             log.info("gate.stale", current=pr["head"]["sha"])
             return
-        files = await _io(client.pull_files, job.repo, job.pr)
-        ref = pr["base"]["repo"].get("default_branch") or pr["base"]["ref"]
-        codeowners = await _io(client.file_text, job.repo, ".github/CODEOWNERS", ref)
-        outcome = await _io(
-            reevaluate,
-            client,
-            self.audit,
-            job.repo,
-            pr,
-            codeowners,
-            [f["filename"] for f in files],
-            job.installation_id,
-        )
+        outcome = await _io(reevaluate, client, self.audit, job.repo, pr, job.installation_id)
         log.info("gate.reevaluated", outcome=outcome)
 
     async def outcome_job(self, job: JobView, control: JobControl) -> None:

@@ -1,14 +1,15 @@
 """Build a ``ReviewContext`` from GitHub: the same snapshot the local path builds.
 
-Policy, guidance and CODEOWNERS are read from the repository's **default branch**, never
-from the PR's head. One directory listing of ``.github`` tells which of them exist, so a
-repository without them costs one request, not three.
+Policy and guidance are read from the repository's **default branch**, CODEOWNERS from
+the PR's base branch (as GitHub does); never anything from the PR's head. One directory
+listing of ``.github`` tells which of them exist there, saving reads that would 404.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from reviewer.codeowners import load_codeowners
 from reviewer.context import Author, ChangedFile, CommitInfo, ReviewContext
 from reviewer.errors import PolicyError
 from reviewer.github.client import GitHubClient
@@ -52,8 +53,9 @@ def _changed_file(
 
 def _steering(
     client: GitHubClient, repo: str, ref: str
-) -> tuple[str | None, tuple[GuidanceDoc, ...], str | None, list[str]]:
-    """(policy text, guidance, CODEOWNERS, guidance errors) from the default branch."""
+) -> tuple[str | None, tuple[GuidanceDoc, ...], list[str], set[str]]:
+    """(policy text, guidance, guidance errors, names in ``.github``) from the default
+    branch."""
     listing = client.list_dir(repo, ".github", ref) or []
     names = {entry["name"]: entry for entry in listing}
     policy_text = client.file_text(repo, POLICY_PATH, ref) if "reviewer.yml" in names else None
@@ -67,9 +69,26 @@ def _steering(
                     guidance.append(parse_guidance(text or "", entry["path"]))
                 except GuidanceError as exc:
                     errors.append(str(exc))
-    codeowners_path = ".github/CODEOWNERS" if "CODEOWNERS" in names else "CODEOWNERS"
-    codeowners = client.file_text(repo, codeowners_path, ref)
-    return policy_text, merge_guidance(load_default_guidance(), guidance), codeowners, errors
+    return policy_text, merge_guidance(load_default_guidance(), guidance), errors, set(names)
+
+
+def base_codeowners(
+    client: GitHubClient, repo: str, pr: dict[str, Any], github_dir: set[str] | None = None
+) -> str | None:
+    """CODEOWNERS as GitHub reads it for this PR: from its base branch, first found of
+    ``.github/``, root, ``docs/``. ``github_dir``: the names in the base branch's
+    ``.github`` when already listed, to skip a read that would find nothing."""
+
+    def read(path: str) -> str | None:
+        if (
+            github_dir is not None
+            and path == ".github/CODEOWNERS"
+            and "CODEOWNERS" not in (github_dir)
+        ):
+            return None
+        return client.file_text(repo, path, pr["base"]["ref"])
+
+    return load_codeowners(read)
 
 
 def checks_summary(
@@ -136,9 +155,8 @@ def build_github_context(
         for c in client.pull_commits(repo, number)
     )
     base_repo = pr["base"]["repo"]
-    policy_text, guidance, codeowners, guidance_errors = _steering(
-        client, repo, base_repo.get("default_branch") or pr["base"]["ref"]
-    )
+    default_ref = base_repo.get("default_branch") or pr["base"]["ref"]
+    policy_text, guidance, guidance_errors, github_dir = _steering(client, repo, default_ref)
     policy, policy_error = Policy(), None
     try:
         policy = load_policy(policy_text)
@@ -162,6 +180,7 @@ def build_github_context(
         ),
         base_ref=pr["base"]["ref"],
         base_sha=pr["base"]["sha"],
+        default_branch=base_repo.get("default_branch"),
         head_ref=pr["head"]["ref"],
         head_sha=pr["head"]["sha"],
         draft=bool(pr.get("draft")),
@@ -174,7 +193,9 @@ def build_github_context(
         policy_error=policy_error,
         policy_sha256=policy_digest(policy_text),
         guidance=guidance,
-        codeowners=codeowners,
+        codeowners=base_codeowners(
+            client, repo, pr, github_dir if default_ref == pr["base"]["ref"] else None
+        ),
         human_requested=human_requested,
         tree=_tree_source(client, repo, pr["head"]["sha"]),
     )

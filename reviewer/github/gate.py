@@ -1,11 +1,10 @@
-"""The merge gate after a human review: a qualified human's approval at the current head
-turns ``reviewer/approval`` into ``success``; a dismissed one turns it back.
+"""The merge gate after a human review: ``reviewer/approval`` for the PR's current head.
 
-A qualified human (ARCHITECTURE.md) has write access, is not the PR's author, is not a
-bot, and — where CODEOWNERS names users for the changed paths — is one of those owners.
-Team owners cannot be resolved without the ``members`` permission, so when only teams own
-the paths any qualified writer counts; the repo's own "require review from Code Owners"
-rule is the place to enforce teams.
+``success`` when the reviewer approved or a qualified human did (``approvals``), and no
+writer's latest review at head requests changes; ``action_required`` otherwise. A head
+that is also the head of another open PR whose own standing is not ``success`` stays
+``action_required`` (``shared_head``): the check belongs to the commit, and the other
+PR's base must not merge what only this PR's base made look safe.
 """
 
 from __future__ import annotations
@@ -14,49 +13,27 @@ from datetime import UTC, datetime
 from typing import Any
 
 from reviewer.audit import AuditLog
-from reviewer.codeowners import owners_of
+from reviewer.github.approvals import Approvals, contributors
 from reviewer.github.client import GitHubClient
-from reviewer.github.context import CHECK_RUN_NAME
+from reviewer.github.context import CHECK_RUN_NAME, base_codeowners
+from reviewer.github.shared_head import disagreeing, own_conclusion, shared_head_reason
 from reviewer.outcomes import last_decision
 
-WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})
+
+def pushers(audit: AuditLog, repo: str, pr: int) -> set[str]:
+    """Everyone recorded as having pushed to this PR (``synchronize`` senders)."""
+    return {
+        str(e.payload["pushed_by"]).lower()
+        for e in audit.entries(repo=repo, pr=pr, kind="decision")
+        if e.payload.get("pushed_by")
+    }
 
 
-def _is_bot(user: dict[str, Any]) -> bool:
-    return user.get("type") == "Bot" or str(user.get("login", "")).endswith("[bot]")
-
-
-def approvers_at_head(reviews: list[dict[str, Any]], head: str, author: str) -> list[str]:
-    """Users whose latest review is an approval of ``head`` (later reviews override)."""
-    latest: dict[str, dict[str, Any]] = {}
-    for review in reviews:
-        user = review.get("user") or {}
-        if review.get("state") in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED"):
-            latest[user.get("login", "")] = review
-    return [
-        login
-        for login, review in latest.items()
-        if review.get("state") == "APPROVED"
-        and review.get("commit_id") == head
-        and login
-        and login.lower() != author.lower()
-        and not _is_bot(review.get("user") or {})
-    ]
-
-
-def qualified_approver(
-    client: GitHubClient, repo: str, pr: dict[str, Any], codeowners: str | None, paths: list[str]
-) -> str | None:
-    head, author = pr["head"]["sha"], (pr.get("user") or {}).get("login", "")
-    candidates = approvers_at_head(client.pull_reviews(repo, pr["number"]), head, author)
-    owners = [o.lstrip("@").lower() for o in owners_of(codeowners, paths)]
-    user_owners = {o for o in owners if "/" not in o and "@" not in o}
-    if user_owners:
-        candidates = [c for c in candidates if c.lower() in user_owners]
-    for login in candidates:
-        if client.permission(repo, login) in WRITE_PERMISSIONS:
-            return login
-    return None
+def changed_paths(files: list[dict[str, Any]]) -> list[str]:
+    """New and old names of every changed file: a rename moves code out of an owned path."""
+    paths = [f["filename"] for f in files]
+    paths += [f["previous_filename"] for f in files if f.get("previous_filename")]
+    return list(dict.fromkeys(paths))
 
 
 def _latest_own_conclusion(client: GitHubClient, repo: str, head: str) -> str | None:
@@ -65,13 +42,41 @@ def _latest_own_conclusion(client: GitHubClient, repo: str, head: str) -> str | 
     return runs[-1].get("conclusion") if runs else None
 
 
+def _judge(
+    client: GitHubClient, audit: AuditLog, repo: str, pr: dict[str, Any], reviewer_ok: bool
+) -> tuple[str, str, str, str | None]:
+    """(conclusion, audit action, title, approver) from the humans' reviews at head."""
+    approvals = Approvals(client, repo, pr)
+    blockers = approvals.blockers()
+    if blockers:
+        names = ", ".join(f"@{b}" for b in blockers)
+        return "action_required", "changes_requested", f"Changes requested by {names}", None
+    if reviewer_ok:
+        return "success", "reviewer_approval_stands", "Approved by the reviewer", None
+    number = pr["number"]
+    excluded = {str((pr.get("user") or {}).get("login", "")).lower()}
+    excluded |= contributors(client.pull_commits(repo, number))
+    excluded |= pushers(audit, repo, number)
+    standing = approvals.standing(
+        base_codeowners(client, repo, pr),
+        changed_paths(client.pull_files(repo, number)),
+        excluded,
+    )
+    if standing.approved:
+        approver = standing.approvers[0]
+        title = f"Approved by @{approver} after the reviewer asked for a human"
+        return "success", "human_approved", title, approver
+    title = "A human review is needed"
+    if standing.approvers and standing.unowned:
+        title += ": no code owner approved " + ", ".join(standing.unowned[:5])
+    return "action_required", "approval_withdrawn", title, None
+
+
 def reevaluate(
     client: GitHubClient,
     audit: AuditLog,
     repo: str,
     pr: dict[str, Any],
-    codeowners: str | None,
-    paths: list[str],
     installation_id: int | None,
 ) -> str:
     """Set the gate for the PR's current head; returns what was done (for logs)."""
@@ -79,18 +84,17 @@ def reevaluate(
     decision = last_decision(audit, repo, pr["number"], head)
     if decision is None:
         return "no decision for this head yet"
-    if decision.payload.get("verdict") == "approve":
-        return "already approved by the reviewer"
-    approver = qualified_approver(client, repo, pr, codeowners, paths)
-    wanted = "success" if approver else "action_required"
+    reviewer_ok = own_conclusion(decision) == "success"
+    own, action, title, approver = _judge(client, audit, repo, pr, reviewer_ok)
+    wanted = own
+    if own == "success":
+        others = disagreeing(client, audit, repo, pr["number"], head)
+        if others:
+            wanted, title = "action_required", shared_head_reason(head, others)
     if _latest_own_conclusion(client, repo, head) == wanted:
         return f"gate already {wanted}"
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    title = (
-        f"Approved by @{approver} after the reviewer asked for a human"
-        if approver
-        else "A human review is needed (the approval was withdrawn)"
-    )
+    head_seq, head_hash = audit.head()
     client.create_check_run(
         repo,
         {
@@ -101,8 +105,9 @@ def reevaluate(
             "completed_at": now,
             "output": {
                 "title": title,
-                "summary": f"Reviewer decision: audit entry "
-                f"{decision.seq} ({decision.payload.get('verdict')}).",
+                "summary": f"Reviewer decision: audit entry {decision.seq} "
+                f"({decision.payload.get('verdict')}).\n\n"
+                f"Audit chain head: seq {head_seq}, sha256 {head_hash}",
             },
         },
     )
@@ -110,10 +115,11 @@ def reevaluate(
         "override",
         repo,
         {
-            "action": "human_approved" if approver else "approval_withdrawn",
+            "action": action,
             "by": approver,
             "decision_seq": decision.seq,
             "check_conclusion": wanted,
+            "pr_conclusion": own,
         },
         pr=pr["number"],
         head_sha=head,

@@ -17,9 +17,11 @@ import structlog
 from reviewer import feedback
 from reviewer.audit import AuditLog
 from reviewer.errors import ConfigError
+from reviewer.github.approvals import Approvals
 from reviewer.github.auth import AppCredentials, InstallationTokens
 from reviewer.github.client import GitHubClient, GitHubError
 from reviewer.github.context import CHECK_RUN_NAME, build_github_context, checks_summary
+from reviewer.github.shared_head import disagreeing, held_for_shared_head, shared_head_reason
 from reviewer.llm import configured_model
 from reviewer.pipeline import record, review
 from reviewer.publish import cancel_check, fail_check, publish, start_check, superseded_title
@@ -105,6 +107,14 @@ class GitHubJobs:
                 installation_id=job.installation_id,
                 human_requested=human_requested,
             )
+            ctx = ctx.model_copy(
+                update={
+                    "changes_requested": tuple(
+                        await _io(lambda: Approvals(client, job.repo, pr).blockers())
+                    ),
+                    "pushed_by": pusher(job),
+                }
+            )
             checks = await _io(checks_summary, client, job.repo, head, run_id)
             for orphan in checks.pop("orphaned"):
                 await _io(
@@ -124,6 +134,10 @@ class GitHubJobs:
                 ceiling=self.runtime.settings.limits_ceiling(),
             )
             control.checkpoint()
+            if result.decision.check_conclusion == "success":
+                others = await _io(disagreeing, client, self.runtime.audit, job.repo, job.pr, head)
+                if others:
+                    result = held_for_shared_head(result, shared_head_reason(head, others))
             published = await _io(
                 publish,
                 client,
@@ -201,6 +215,13 @@ def make_handlers(runtime: Runtime) -> dict[JobKind, Handler]:
         JobKind.outcome: follow.outcome_job,
         JobKind.feedback: follow.feedback_job,
     }
+
+
+def pusher(job: JobView) -> str | None:
+    """The sender of a ``synchronize`` delivery pushed the head under review."""
+    if job.payload.get("action") != "synchronize":
+        return None
+    return str(job.payload.get("sender") or "") or None
 
 
 def human_override(audit: AuditLog, repo: str, pr: int) -> bool:

@@ -655,7 +655,7 @@ class FakeGitHub(GitHubState):
             "url": f"{api}/commits/{sha}",
             "html_url": f"{c.origin}/{r.full_name}/commit/{sha}",
             "author": self.u(login, c),
-            "committer": self.u(login, c),
+            "committer": self.u(meta.get("committer", login), c),
             "parents": [{"sha": s, "url": f"{api}/commits/{s}"} for s in meta["parents"]],
         }
 

@@ -603,6 +603,25 @@ def create_status(fake: FakeGitHub, c: Call) -> Reply:
     return Reply({k: v for k, v in c.r.statuses[-1].items() if k != "sha"}, 201)
 
 
+@route("GET", REPO + "/commits/{sha}/pulls", perm=PR_READ)
+def list_pulls_of_commit(fake: FakeGitHub, c: Call) -> Reply:
+    sha = c.params["sha"]
+    pulls = [p for p in c.r.pulls.values() if sha in p.commits or p.head_sha == sha]
+    pulls.sort(key=lambda p: p.number)
+    chunk, links = paginate(c, pulls)
+    return Reply([fake.render_pull(c.r, p, c) for p in chunk], headers=links)
+
+
+@route("GET", "/orgs/{org}/teams/{slug}/memberships/{user}", perm=read("members"))
+def team_membership(fake: FakeGitHub, c: Call) -> Any:
+    org, slug, login = c.params["org"], c.params["slug"], c.params["user"]
+    members = fake.team_members(org, slug)
+    if members is None or login not in members:
+        raise not_found()
+    url = f"{c.api}/organizations/{fake.user(org)['id']}/team/{slug}/memberships/{login}"
+    return {"url": url, "role": "member", "state": "active"}
+
+
 @route("GET", REPO + "/commits/{ref:path}", perm=read("contents"))
 def get_commit(fake: FakeGitHub, c: Call) -> Any:
     sha = _resolve(fake, c, c.params["ref"])

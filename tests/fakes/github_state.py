@@ -311,6 +311,7 @@ class GitHubState:
         self._installations: dict[int, Installation] = {}
         self._tokens: dict[str, Token] = {}
         self._repos: dict[str, Repo] = {}
+        self._teams: dict[tuple[str, str], set[str]] = {}  # (org, slug) -> active members
         self._deliveries: list[dict[str, Any]] = []
         self._faults: list[Fault] = []
         self._rate: dict[str, list[float]] = {}  # key -> [limit, used, reset]
@@ -403,6 +404,18 @@ class GitHubState:
             for login, role in (collaborators or {}).items():
                 self.add_collaborator(full_name, login, role)
             return repo
+
+    def add_team(self, org: str, slug: str, members: Iterable[str]) -> None:
+        """A team ``org/slug`` whose active members are ``members``."""
+        with self.lock:
+            for login in members:
+                self.user(login)
+            self._teams[(org, slug)] = set(members)
+
+    def team_members(self, org: str, slug: str) -> set[str] | None:
+        with self.lock:
+            found = self._teams.get((org, slug))
+            return None if found is None else set(found)
 
     def add_collaborator(self, repo: str, login: str, role: str = "write") -> None:
         if role not in COLLABORATOR_ROLES:
@@ -555,10 +568,13 @@ class GitHubState:
         message: str = "Update",
         sha: str | None = None,
         files: Iterable[Mapping[str, Any]] | None = None,
+        author: str | None = None,
+        committer: str | None = None,
     ) -> str:
         """Push one commit onto the PR's head branch; returns the new head sha.
 
         ``changes`` maps path -> new content (None deletes) on top of the current head.
+        ``author``/``committer``: the commit's logins (default: the PR's author).
         The PR's files are recomputed as base...new head with difflib, unless ``files``
         (same shape as in :meth:`add_pull`) is given to set them explicitly.
         """
@@ -574,7 +590,8 @@ class GitHubState:
                     r.blobs[git_blob_sha(head[path])] = head[path]
             new_sha = sha or _random_sha()
             meta = self._commit_meta(new_sha, message, [pull.head_sha])
-            meta["author"] = pull.author
+            meta["author"] = author or pull.author
+            meta["committer"] = committer or meta["author"]
             r.commits[new_sha] = meta
             if files is None:
                 r.snapshots[new_sha] = head
@@ -589,6 +606,29 @@ class GitHubState:
             pull.head_sha = new_sha
             pull.updated_at = utc_iso()
             return new_sha
+
+    def retarget(self, repo: str, number: int, base_ref: str) -> None:
+        """Change the PR's base branch (as the "Edit" button does); its files become the
+        diff from that branch's head to the PR's head."""
+        with self.lock:
+            r = self.repo(repo)
+            pull = self.pull(r, number)
+            pull.base_ref, pull.base_sha = base_ref, r.branches[base_ref]
+            pull.files = [
+                self._normalise_file(r, f, {})
+                for f in _diff_files(
+                    r.snapshots.get(pull.base_sha, {}), r.snapshots.get(pull.head_sha, {})
+                )
+            ]
+            pull.updated_at = utc_iso()
+
+    def dismiss_review(self, repo: str, review_id: int, message: str = "Dismissed") -> None:
+        """A maintainer dismissed a submitted approval or change request."""
+        with self.lock:
+            review = self.repo(repo).reviews[review_id]
+            if review["state"] not in ("APPROVED", "CHANGES_REQUESTED"):
+                raise ValueError("only approvals and change requests can be dismissed")
+            review["state"], review["dismissal_message"] = "DISMISSED", message
 
     def add_issue_comment(
         self, repo: str, number: int, body: str, *, author: str = "octocat"

@@ -1,0 +1,280 @@
+"""The merge gate attacked as a PR author, a co-pusher or a writer would, through the real
+interfaces: signed webhooks -> ``reviewer serve`` -> queue -> worker -> fake GitHub.
+
+Each test is one way around ``reviewer/approval`` that worked before (issue 14) and must
+not work now: the newest check run on the head commit is what branch protection reads.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import httpx
+import pytest
+
+from reviewer.audit import AuditLog
+from reviewer.store.db import open_database
+from tests.conftest import FIXTURES, INSTALLATION_ID, REPO, pr_payload, reviewer_env, signed
+from tests.fakes.models import FakeModels, ScriptedModel
+from tests.test_github_e2e import BODY, serving, wait_for
+
+OLD = {"app/service.py": "def load(path):\n    return open(path).read()\n", "README.md": "# App\n"}
+NEW = {
+    "app/service.py": "def load(path):\n    with open(path) as f:\n        return f.read()\n",
+    "README.md": "# App\n",
+}
+AUTO_APPROVE = "version: 1\nauto_approve: true\n"
+
+
+@pytest.fixture(scope="module")
+def serve_process(github_slot, model_slots, app_keys, tmp_path_factory):
+    """One ``reviewer serve`` for the module (starting one takes seconds): each test's
+    fresh fake GitHub and scripted model answer at the same loopback addresses."""
+    (_, origin), ((_, anthropic_url), (_, openai_url)) = github_slot, model_slots
+    folder = tmp_path_factory.mktemp("gate-attacks")
+    database = f"sqlite:///{folder / 'reviewer.db'}"
+    models = FakeModels(ScriptedModel(), ScriptedModel(), anthropic_url, openai_url)
+    env = {
+        **reviewer_env(origin + "/api/v3", app_keys[0], database),
+        **models.env("openai:gpt-5-mini"),
+    }
+    with serving(env, folder / "serve.log") as base:
+        yield base, database
+
+
+@pytest.fixture
+def server(serve_process, fake_github, fake_models) -> str:
+    return serve_process[0]
+
+
+@pytest.fixture
+def audit(serve_process) -> AuditLog:
+    return AuditLog(open_database(serve_process[1]))
+
+
+def make_pull(fake, number: int, **kwargs):
+    kwargs.setdefault("author", "alice")
+    kwargs.setdefault("author_association", "MEMBER")
+    kwargs.setdefault("title", "Close the file load opens")
+    return fake.add_pull_from_contents(
+        REPO, number, old=kwargs.pop("old", OLD), new=kwargs.pop("new", NEW), body=BODY, **kwargs
+    )
+
+
+def deliver(base: str, payload: dict, event: str = "pull_request") -> None:
+    body, headers = signed(payload, event)
+    answer = httpx.post(base + "/webhook", content=body, headers=headers)
+    assert answer.status_code == 202, answer.text
+
+
+def runs(fake, sha: str) -> list[dict]:
+    return [r for r in fake.check_runs(REPO, sha) if r["name"] == "reviewer/approval"]
+
+
+def settled(fake, sha: str, count: int) -> list[str]:
+    """Wait until ``count`` completed gate runs exist on ``sha``; their conclusions."""
+    done = wait_for(
+        lambda: (
+            (found := [r for r in runs(fake, sha) if r["status"] == "completed"])
+            and len(found) >= count
+            and found
+        ),
+        what=f"{count} completed check run(s)",
+    )
+    return [r["conclusion"] for r in done]
+
+
+def opened(fake, base: str, pull, count: int = 1) -> str:
+    deliver(base, pr_payload("opened", pull))
+    return settled(fake, pull.head_sha, count)[-1]
+
+
+def review_event(fake, pull, review: dict, action: str = "submitted") -> dict:
+    payload = json.loads((FIXTURES / "pull_request_review" / "submitted.payload.json").read_text())
+    payload["action"] = action
+    payload["installation"] = {"id": INSTALLATION_ID}
+    payload["repository"]["full_name"] = REPO
+    payload["pull_request"] = copy.deepcopy(pr_payload("opened", pull)["pull_request"])
+    payload["review"].update(
+        id=review["id"],
+        state=review["state"].lower(),
+        commit_id=review["commit_id"],
+        user={"login": review["user"], "id": 1, "type": "User"},
+    )
+    payload["sender"]["login"] = review["user"]
+    return payload
+
+
+def human_review(fake, base, pull, user: str, state: str = "APPROVED") -> list[str]:
+    """``user`` reviews the head; returns the gate's conclusions once it re-evaluated."""
+    before = len(fake.calls("GET", f"/pulls/{pull.number}/reviews"))
+    review = fake.add_review(REPO, pull.number, user=user, state=state)
+    deliver(base, review_event(fake, fake.pull(REPO, pull.number), review), "pull_request_review")
+    wait_for(
+        lambda: len(fake.calls("GET", f"/pulls/{pull.number}/reviews")) > before,
+        what="the gate job",
+    )
+    return gate_after(fake, pull)
+
+
+def gate_after(fake, pull) -> list[str]:
+    """Conclusions on the head once the queue is idle (the gate may add no run)."""
+    wait_for(lambda: _idle(fake), what="an idle worker")
+    return [r["conclusion"] for r in runs(fake, fake.pull(REPO, pull.number).head_sha)]
+
+
+def _idle(fake) -> bool:
+    import time
+
+    count = len(fake.requests)
+    time.sleep(0.4)
+    return len(fake.requests) == count
+
+
+# -- 3: people who wrote the change cannot approve it -----------------------------------
+
+
+def test_co_authors_committers_and_pushers_cannot_approve(fake_github, server):
+    for login in ("carol", "dave", "erin"):
+        fake_github.add_collaborator(REPO, login, "write")
+    pull = make_pull(fake_github, 31)
+    assert opened(fake_github, server, pull) == "action_required"  # shadow mode
+    # bob writes a commit; carol commits one alice wrote; dave pushes alice's commit.
+    fake_github.push(REPO, 31, {"README.md": "# App\n\nB.\n"}, author="bob")
+    fake_github.push(REPO, 31, {"README.md": "# App\n\nC.\n"}, author="alice", committer="carol")
+    head = fake_github.push(REPO, 31, {"README.md": "# App\n\nD.\n"}, author="alice")
+    deliver(server, pr_payload("synchronize", fake_github.pull(REPO, 31), sender="dave"))
+    assert settled(fake_github, head, 1) == ["action_required"]
+    for who in ("bob", "carol", "dave"):
+        assert human_review(fake_github, server, pull, who)[-1] == "action_required", who
+    assert human_review(fake_github, server, pull, "erin")[-1] == "success"
+
+
+# -- 4: CODEOWNERS where GitHub looks, from the base branch, per path --------------------
+
+
+def test_root_codeowners_is_honoured(fake_github, server):
+    fake_github.set_file(REPO, "main", "CODEOWNERS", "app/ @carol\n")
+    fake_github.add_collaborator(REPO, "carol", "write")
+    pull = make_pull(fake_github, 41)
+    opened(fake_github, server, pull)
+    assert human_review(fake_github, server, pull, "bob")[-1] == "action_required"
+    assert "carol" in fake_github.requested_reviewers(REPO, 41)
+    assert human_review(fake_github, server, pull, "carol")[-1] == "success"
+
+
+def test_every_owned_path_needs_its_own_owner(fake_github, server):
+    fake_github.set_file(REPO, "main", ".github/CODEOWNERS", "app/ @carol\nREADME.md @dave\n")
+    for login in ("carol", "dave"):
+        fake_github.add_collaborator(REPO, login, "write")
+    new = {**NEW, "README.md": "# App\n\nCloses files.\n"}
+    pull = make_pull(fake_github, 42, new=new)
+    opened(fake_github, server, pull)
+    assert human_review(fake_github, server, pull, "carol")[-1] == "action_required"
+    assert human_review(fake_github, server, pull, "dave")[-1] == "success"
+
+
+def test_renaming_a_file_out_of_an_owned_path_needs_its_owner(fake_github, server):
+    fake_github.set_file(REPO, "main", "docs/CODEOWNERS", "secure/ @carol\n")
+    fake_github.add_collaborator(REPO, "carol", "write")
+    content = "KEY_ROTATION_DAYS = 90\n"
+    fake_github.set_file(REPO, "main", "secure/keys.py", content)
+    pull = fake_github.add_pull(
+        REPO,
+        43,
+        title="Move key settings next to the app",
+        body=BODY,
+        author="alice",
+        author_association="MEMBER",
+        files=[
+            {
+                "filename": "app/keys.py",
+                "previous_filename": "secure/keys.py",
+                "status": "renamed",
+                "patch": None,
+                "additions": 0,
+                "deletions": 0,
+                "content": content,
+            }
+        ],
+    )
+    opened(fake_github, server, pull)
+    assert human_review(fake_github, server, pull, "bob")[-1] == "action_required"
+    assert human_review(fake_github, server, pull, "carol")[-1] == "success"
+
+
+def test_codeowners_comes_from_the_base_branch(fake_github, server):
+    fake_github.set_file(REPO, "release", ".github/CODEOWNERS", "* @carol\n")
+    fake_github.add_collaborator(REPO, "carol", "write")
+    pull = make_pull(fake_github, 44, base_ref="release")
+    opened(fake_github, server, pull)
+    assert human_review(fake_github, server, pull, "bob")[-1] == "action_required"
+    assert human_review(fake_github, server, pull, "carol")[-1] == "success"
+
+
+def test_team_owners_are_resolved_with_the_members_permission(fake_github, server):
+    fake_github.set_file(REPO, "main", ".github/CODEOWNERS", "app/ @acme/security\n")
+    fake_github.add_team("acme", "security", ["carol"])
+    fake_github.add_collaborator(REPO, "carol", "write")
+    pull = make_pull(fake_github, 45)
+    opened(fake_github, server, pull)
+    assert human_review(fake_github, server, pull, "bob")[-1] == "action_required"
+    assert human_review(fake_github, server, pull, "carol")[-1] == "success"
+
+
+def test_without_members_permission_any_qualified_writer_counts_for_a_team(fake_github, server):
+    permissions = {"metadata": "read", "contents": "read", "pull_requests": "write",
+                   "issues": "write", "checks": "write", "statuses": "read"}  # fmt: skip
+    fake_github.add_installation(INSTALLATION_ID, "acme", permissions=permissions)
+    fake_github.set_file(REPO, "main", ".github/CODEOWNERS", "app/ @acme/security\n")
+    fake_github.add_team("acme", "security", ["carol"])
+    pull = make_pull(fake_github, 46)
+    opened(fake_github, server, pull)
+    assert human_review(fake_github, server, pull, "bob")[-1] == "success"
+
+
+# -- 5: a change request undoes any approval; a dismissed review counts for nothing -------
+
+
+def test_changes_requested_beats_another_humans_approval(fake_github, server):
+    fake_github.add_collaborator(REPO, "carol", "write")
+    pull = make_pull(fake_github, 51)
+    opened(fake_github, server, pull)
+    assert human_review(fake_github, server, pull, "bob")[-1] == "success"
+    assert human_review(fake_github, server, pull, "carol", "CHANGES_REQUESTED")[-1] == (
+        "action_required"
+    )
+    [blocking] = [r for r in fake_github.reviews(REPO, 51) if r["user"] == "carol"]
+    fake_github.dismiss_review(REPO, blocking["id"])
+    dismissed = review_event(fake_github, pull, blocking, "dismissed")
+    deliver(server, dismissed, "pull_request_review")
+    wait_for(lambda: gate_after(fake_github, pull)[-1] == "success", what="gate back to success")
+    [approval] = [r for r in fake_github.reviews(REPO, 51) if r["user"] == "bob"]
+    fake_github.dismiss_review(REPO, approval["id"])
+    deliver(server, review_event(fake_github, pull, approval, "dismissed"),
+            "pull_request_review")  # fmt: skip
+    wait_for(
+        lambda: gate_after(fake_github, pull)[-1] == "action_required",
+        what="a dismissed approval to stop counting",
+    )
+
+
+def test_changes_requested_undoes_the_reviewers_own_approval(fake_github, server, audit):
+    fake_github.set_file(REPO, "main", ".github/reviewer.yml", AUTO_APPROVE)
+    pull = make_pull(fake_github, 52)
+    assert opened(fake_github, server, pull) == "success"
+    assert human_review(fake_github, server, pull, "bob", "CHANGES_REQUESTED")[-1] == (
+        "action_required"
+    )
+    # Asking for a fresh review of the same head cannot roll the dice past the request.
+    comment = json.loads((FIXTURES / "issue_comment" / "created.payload.json").read_text())
+    comment["installation"] = {"id": INSTALLATION_ID}
+    comment["repository"]["full_name"] = REPO
+    comment["issue"].update(number=52, pull_request={"url": "x"})
+    comment["comment"].update(body="/reviewer review", user={"login": "alice", "id": 2})
+    deliver(server, comment, "issue_comment")
+    wait_for(lambda: len(list(audit.entries(pr=52, kind="decision"))) == 2, what="re-review")
+    assert gate_after(fake_github, pull)[-1] == "action_required"
+    last = list(audit.entries(pr=52, kind="decision"))[-1]
+    assert "review.changes_requested" in [r["code"] for r in last.payload["reasons"]]
