@@ -306,3 +306,8 @@ def fake_models(model_slots):
     a_slot.app, o_slot.app = FakeAnthropic(fakes.anthropic), FakeOpenAI(fakes.openai)
     yield fakes
     a_slot.app = o_slot.app = None
+
+
+# -- Pages: a real headless Chromium (see tests/browser.py) -------------------------------
+
+from tests.browser import _chromium_session, browser, live_app  # noqa: E402, F401
