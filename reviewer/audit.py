@@ -23,7 +23,9 @@ from reviewer.store.db import reading
 from reviewer.store.models import AuditCheckpoint, AuditHead, AuditRow
 
 GENESIS = "0" * 64
-AuditKind = Literal["decision", "override", "merged", "reverted", "feedback", "config"]
+AuditKind = Literal[
+    "opened", "decision", "review", "override", "merged", "reverted", "feedback", "config"
+]
 
 
 def rfc3339(moment: datetime) -> str:

@@ -63,6 +63,8 @@ class PullRequest(_Model):
     merged: bool | None = None
     merge_commit_sha: str | None = None
     merged_by: User | None = None
+    merged_at: str | None = None
+    html_url: str | None = None
 
 
 class Change(_Model):

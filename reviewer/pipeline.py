@@ -7,6 +7,7 @@ where the decision goes differ.
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from reviewer.aggregator import Coverage, Decision, Reason, aggregate
 from reviewer.audit import AuditEntry, AuditLog
+from reviewer.authorship import author_signals, author_type
 from reviewer.context import ReviewContext
 from reviewer.findings import DEFAULT_MAX_FINDINGS
 from reviewer.guidance import guidance_digest
@@ -63,6 +65,7 @@ def audit_payload(
     checks: dict[str, Any] | None,
 ) -> dict[str, Any]:
     """What an auditor needs to see why this verdict was reached, without the code itself."""
+    signals = author_signals(ctx.author.login, ctx.commits, ctx.policy.ai_authors)
     return {
         "source": ctx.source,
         "verdict": decision.verdict,
@@ -71,6 +74,8 @@ def audit_payload(
         "base_sha": ctx.base_sha,
         "author": ctx.author.login,
         "pushed_by": ctx.pushed_by,
+        "author_type": author_type(signals),
+        "author_signals": signals,
         "subagents": [
             {
                 "name": r.subagent,
@@ -137,7 +142,11 @@ async def review(
 
 
 def record(
-    audit: AuditLog, ctx: ReviewContext, result: ReviewResult, checks: dict[str, Any] | None = None
+    audit: AuditLog,
+    ctx: ReviewContext,
+    result: ReviewResult,
+    checks: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> AuditEntry:
     """Append the decision to the hash-chained audit log."""
     return audit.append(
@@ -147,4 +156,5 @@ def record(
         pr=ctx.pr,
         head_sha=ctx.head_sha,
         installation_id=ctx.installation_id,
+        at=at,
     )

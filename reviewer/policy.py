@@ -94,6 +94,9 @@ class Policy(BaseModel):
         description="base branches (globs) besides the default branch a PR may be "
         "approved into; a PR into any other branch needs a human",
     )
+    # Accounts whose PRs or commits count as written by a coding agent (the outcome report
+    # compares revert rates by author type); known agents are recognised without this.
+    ai_authors: tuple[str, ...] = ()
 
 
 def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:

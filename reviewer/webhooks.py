@@ -215,6 +215,8 @@ def _route_merge(delivery: Delivery, event: PullRequestEvent) -> JobRequest:
         pr.head.sha,
         merge_commit_sha=pr.merge_commit_sha,
         merged_by=pr.merged_by.login if pr.merged_by else None,
+        merged_at=pr.merged_at,
+        html_url=pr.html_url,
         title=pr.title,
         body=(pr.body or "")[:4000],
     )

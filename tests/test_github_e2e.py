@@ -133,9 +133,12 @@ def test_opened_pr_is_reviewed_and_published(fake_github, server, sqlite_url):
     assert "model.skipped" in summaries[0]["body"]
 
     entries = list(audit.entries())
-    assert [(e.kind, e.pr, e.head_sha) for e in entries] == [("decision", 1, pull.head_sha)]
-    assert entries[0].payload["verdict"] == "human"
-    assert entries[0].payload["usage"]["github_requests"] >= 10
+    assert [(e.kind, e.pr, e.head_sha) for e in entries] == [
+        ("opened", 1, pull.head_sha),
+        ("decision", 1, pull.head_sha),
+    ]
+    assert entries[1].payload["verdict"] == "human"
+    assert entries[1].payload["usage"]["github_requests"] >= 10
 
     calls = [(r.method, r.path) for r in fake_github.requests]
     assert calls == [
@@ -159,7 +162,7 @@ def test_opened_pr_is_reviewed_and_published(fake_github, server, sqlite_url):
         ("PATCH", f"/repos/acme/app/check-runs/{check['id']}"),
         ("GET", f"/repos/acme/app/pulls/1/reviews/{reviews[0]['id']}/comments"),  # feedback
     ]
-    assert entries[0].payload["usage"]["github_requests"] == len(calls)
+    assert entries[1].payload["usage"]["github_requests"] == len(calls)
 
 
 def test_duplicate_delivery_reviews_once(fake_github, server):

@@ -11,7 +11,7 @@ from reviewer.github.approvals import WRITE_PERMISSIONS
 from reviewer.github.client import GitHubClient
 from reviewer.github.gate import reevaluate
 from reviewer.github.jobs import GitHubJobs, _io, human_override, log
-from reviewer.outcomes import last_decision, record_merge
+from reviewer.outcomes import last_decision, record_merge, record_reviews
 from reviewer.queue.base import JobKind, JobView
 from reviewer.render import reason_tree
 from reviewer.worker import JobControl
@@ -139,6 +139,16 @@ class FollowUps:
     async def gate_job(self, job: JobView, control: JobControl) -> None:
         client = self.jobs.client(job)
         pr = await _io(client.pull, job.repo, job.pr)
+        reviews = await _io(client.pull_reviews, job.repo, job.pr)
+        await _io(
+            record_reviews,
+            self.audit,
+            job.repo,
+            job.pr,
+            pr["head"]["sha"],
+            reviews,
+            job.installation_id,
+        )
         if pr["head"]["sha"] != job.head_sha or pr.get("state") != "open":
             log.info("gate.stale", current=pr["head"]["sha"])
             return

@@ -16,6 +16,7 @@ import structlog
 
 from reviewer import feedback
 from reviewer.audit import AuditLog
+from reviewer.authorship import author_signals
 from reviewer.errors import ConfigError
 from reviewer.github.approvals import Approvals
 from reviewer.github.auth import AppCredentials, InstallationTokens
@@ -23,6 +24,7 @@ from reviewer.github.client import GitHubClient, GitHubError
 from reviewer.github.context import CHECK_RUN_NAME, build_github_context, checks_summary
 from reviewer.github.shared_head import disagreeing, held_for_shared_head, shared_head_reason
 from reviewer.llm import configured_model
+from reviewer.outcomes import record_opened
 from reviewer.pipeline import record, review
 from reviewer.publish import cancel_check, fail_check, publish, start_check, superseded_title
 from reviewer.queue.base import JobKind, JobView
@@ -175,6 +177,17 @@ class GitHubJobs:
             published=published,
         )
         result.usage.github_requests = client.requests_made
+        await _io(
+            record_opened,
+            self.runtime.audit,
+            job.repo,
+            job.pr,
+            head_sha=head,
+            created_at=pr.get("created_at"),
+            author=ctx.author.login,
+            signals=author_signals(ctx.author.login, ctx.commits, ctx.policy.ai_authors),
+            installation_id=job.installation_id,
+        )
         entry = await _io(record, self.runtime.audit, ctx, result, checks)
         log.info(
             "review.published",
