@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from reviewer.cli import audit, guidance, jobs, review, serve, trace
+from reviewer.cli import audit, guidance, jobs, report, review, serve, trace
 from reviewer.cli import evaluate as eval_cli
 from reviewer.cli import feedback as feedback_cli
 from reviewer.logs import configure_logging
@@ -30,6 +30,7 @@ app.command("worker")(serve.worker)
 app.command("trace")(trace.trace)
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(audit.app, name="audit")
+app.add_typer(report.app, name="report")
 app.add_typer(guidance.app, name="guidance")
 app.add_typer(feedback_cli.app, name="feedback")
 app.add_typer(eval_cli.app, name="eval")

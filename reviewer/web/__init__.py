@@ -1,0 +1,1 @@
+"""The auditors' read-only pages under ``/audit``: server-rendered, no JavaScript."""
