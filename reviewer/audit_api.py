@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from reviewer.audit import AuditEntry, AuditLog
 from reviewer.audit_verify import VerifyResult, verify
+from reviewer.web.http import SECURITY_HEADERS, NoStoreRoute
 
 MAX_PAGE = 500
 
@@ -35,10 +36,15 @@ def audit_router(audit: AuditLog, token: str) -> APIRouter:
             raise HTTPException(
                 status_code=401,
                 detail="a valid audit bearer token is required",
-                headers={"WWW-Authenticate": "Bearer"},
+                headers={"WWW-Authenticate": "Bearer", **SECURITY_HEADERS},
             )
 
-    router = APIRouter(prefix="/api/audit", tags=["audit"], dependencies=[Depends(authorised)])
+    router = APIRouter(
+        prefix="/api/audit",
+        tags=["audit"],
+        dependencies=[Depends(authorised)],
+        route_class=NoStoreRoute,
+    )
 
     @router.get("/entries", response_model=EntryPage)
     def entries(

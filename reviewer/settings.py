@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     audit_token: SecretStr | None = None
     audit_signing_key: SecretStr | None = None
     audit_checkpoint_every: int = Field(default=100, ge=1)
+    audit_session_seconds: int = Field(default=8 * 3600, ge=60, le=7 * 24 * 3600)
 
     job_max_attempts: int = Field(default=5, ge=1)
     job_lease_seconds: float = Field(default=60.0, gt=0)

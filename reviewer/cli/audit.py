@@ -1,4 +1,5 @@
-"""``reviewer audit verify|query|show|export|keygen``: prove the log is intact and read it."""
+"""``reviewer audit verify|query|show|export|evidence|keygen``: prove the log is intact and
+read it."""
 
 from __future__ import annotations
 
@@ -104,6 +105,36 @@ def export(fmt: ExportFormat = typer.Option(ExportFormat.jsonl, "--format")) -> 
         row = entry.model_dump()
         row["payload"] = json.dumps(row["payload"], sort_keys=True, separators=(",", ":"))
         writer.writerow([row[f] for f in fields])
+
+
+class EvidenceFormat(StrEnum):
+    json = "json"
+    html = "html"
+
+
+@app.command("evidence")
+@friendly_errors
+def evidence(
+    ref: str = typer.Argument(..., help="The pull request, as OWNER/REPO#N."),
+    fmt: EvidenceFormat = typer.Option(EvidenceFormat.json, "--format"),
+) -> None:
+    """Print a PR's evidence pack: its entries in order, each verified against the chain.
+
+    Exits 1 when an entry does not verify (or the log has none for the PR).
+    """
+    from reviewer.report.evidence import evidence_pack, parse_ref, summary
+
+    repo, number = parse_ref(ref)
+    pack = evidence_pack(_log(), repo, number)
+    if fmt is EvidenceFormat.json:
+        typer.echo(pack.model_dump_json(indent=2))
+    else:
+        from reviewer.web.templating import render
+
+        summaries = [summary(item.entry) for item in pack.entries]
+        typer.echo(render("evidence.html", pack=pack, summaries=summaries, standalone=True))
+    if not pack.verified:
+        raise typer.Exit(1)
 
 
 @app.command("keygen")

@@ -81,7 +81,11 @@ def serve(
     runtime = build_runtime(config)
     routers = []
     if config.audit_token is not None:
-        routers.append(audit_router(runtime.audit, config.audit_token.get_secret_value()))
+        from reviewer.web.pages import audit_pages_router
+
+        token = config.audit_token.get_secret_value()
+        routers.append(audit_router(runtime.audit, token))
+        routers.append(audit_pages_router(runtime.audit, token, config.audit_session_seconds))
     app = create_app(
         config, runtime.queue, require_signature=not insecure_no_signature, routers=routers
     )

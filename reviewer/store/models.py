@@ -201,3 +201,43 @@ class FeedbackDemotion(Base):
     rule_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     at: Mapped[float] = mapped_column(Float)
     audit_seq: Mapped[int | None] = mapped_column(Integer)
+
+
+class AuditDecisionIndex(Base):
+    """One narrow row per ``decision`` entry for the auditors' list (derived; migration 0005)."""
+
+    __tablename__ = "audit_decision_index"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(40))
+    repo: Mapped[str] = mapped_column(String(200))
+    pr: Mapped[int | None] = mapped_column(Integer)
+    verdict: Mapped[str] = mapped_column(String(16))
+    author_type: Mapped[str | None] = mapped_column(String(8))
+    codes: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_adi_repo_seq", "repo", "seq"),
+        Index("ix_adi_repo_pr_seq", "repo", "pr", "seq"),
+        Index("ix_adi_verdict_seq", "verdict", "seq"),
+        Index("ix_adi_author_seq", "author_type", "seq"),
+        Index("ix_adi_at", "at"),
+    )
+
+
+class AuditDecisionReason(Base):
+    """A reason code of an indexed decision: the list filters by code through this."""
+
+    __tablename__ = "audit_decision_reasons"
+
+    code: Mapped[str] = mapped_column(String(100), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+
+
+class AuditIndexHead(Base):
+    """One row: the last audit ``seq`` the decision index has read."""
+
+    __tablename__ = "audit_index_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,165 @@
+"""The auditors' list of decisions: filters and keyset pages over a narrow index.
+
+``sync`` reads the chain past the index's cursor and adds one row per ``decision`` entry
+(and one per reason code), so a page is an index range scan, never a scan of JSON payloads:
+fast on a million decisions. The index is derived data; the chain stays the record.
+Pages are keyed by ``seq`` (``before``/``after``), so they stay stable while entries are
+appended and cost the same on page 1 and page 10,000.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import Engine, Select, and_, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from reviewer.store.db import reading
+from reviewer.store.models import AuditDecisionIndex, AuditDecisionReason, AuditIndexHead, AuditRow
+
+BATCH = 5000
+PAGE = 50
+
+
+class DecisionFilters(BaseModel):
+    repo: str | None = Field(default=None, max_length=200)
+    pr: int | None = Field(default=None, ge=1)
+    verdict: str | None = Field(default=None, pattern=r"^(approve|shadow_approve|human)$")
+    code: str | None = Field(default=None, max_length=100)
+    author_type: str | None = Field(default=None, pattern=r"^(ai|human)$")
+    since: date | None = None
+    until: date | None = None
+
+
+class DecisionRow(BaseModel):
+    seq: int
+    at: str
+    repo: str
+    pr: int | None
+    verdict: str
+    author_type: str | None
+    codes: list[str]
+
+
+class DecisionPage(BaseModel):
+    rows: list[DecisionRow]
+    older: int | None  # pass as ``before`` for the next (older) page
+    newer: int | None  # pass as ``after`` for the previous (newer) page
+
+
+def _insert(engine: Engine, table: Any) -> Any:
+    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing()
+
+
+def sync(engine: Engine) -> int:
+    """Index decisions appended since the last sync; returns how many were added."""
+    added = 0
+    with engine.begin() as conn:
+        cursor = conn.execute(select(AuditIndexHead.seq).where(AuditIndexHead.id == 1)).scalar()
+        head = conn.execute(select(func.max(AuditRow.seq))).scalar() or 0
+        cursor = cursor or 0
+    while cursor < head:
+        upto = min(cursor + BATCH * 4, head)
+        with engine.begin() as conn:
+            rows = conn.execute(
+                select(AuditRow.seq, AuditRow.at, AuditRow.repo, AuditRow.pr, AuditRow.payload)
+                .where(AuditRow.seq > cursor, AuditRow.seq <= upto, AuditRow.kind == "decision")
+                .order_by(AuditRow.seq)
+            ).all()
+            decisions, reasons = [], []
+            for row in rows:
+                payload = json.loads(row.payload)
+                codes = sorted({str(r.get("code")) for r in payload.get("reasons", [])})
+                decisions.append(
+                    {
+                        "seq": row.seq,
+                        "at": row.at,
+                        "repo": row.repo,
+                        "pr": row.pr,
+                        "verdict": str(payload.get("verdict")),
+                        "author_type": payload.get("author_type"),
+                        "codes": " ".join(codes),
+                    }
+                )
+                reasons += [{"code": code[:100], "seq": row.seq} for code in codes]
+            if decisions:
+                conn.execute(_insert(engine, AuditDecisionIndex), decisions)
+            if reasons:
+                conn.execute(_insert(engine, AuditDecisionReason), reasons)
+            conn.execute(update(AuditIndexHead).where(AuditIndexHead.id == 1).values(seq=upto))
+        added += len(decisions)
+        cursor = upto
+    return added
+
+
+def _filtered(filters: DecisionFilters) -> Select[Any]:
+    index = AuditDecisionIndex
+    query = select(index)
+    conditions = []
+    if filters.repo:
+        conditions.append(index.repo == filters.repo)
+    if filters.pr is not None:
+        conditions.append(index.pr == filters.pr)
+    if filters.verdict:
+        conditions.append(index.verdict == filters.verdict)
+    if filters.author_type:
+        conditions.append(index.author_type == filters.author_type)
+    if filters.since:
+        conditions.append(index.at >= filters.since.isoformat())
+    if filters.until:  # inclusive of the whole day
+        conditions.append(index.at < (filters.until + timedelta(days=1)).isoformat())
+    if filters.code:
+        conditions.append(
+            index.seq.in_(
+                select(AuditDecisionReason.seq).where(AuditDecisionReason.code == filters.code)
+            )
+        )
+    return query.where(and_(*conditions)) if conditions else query
+
+
+def page(
+    engine: Engine,
+    filters: DecisionFilters,
+    *,
+    before: int | None = None,
+    after: int | None = None,
+    size: int = PAGE,
+) -> DecisionPage:
+    """Newest first. ``before``: entries older than that seq; ``after``: newer than it."""
+    query = _filtered(filters)
+    seq = AuditDecisionIndex.seq
+    if after is not None:
+        query = query.where(seq > after).order_by(seq.asc())
+    else:
+        if before is not None:
+            query = query.where(seq < before)
+        query = query.order_by(seq.desc())
+    with reading(engine) as conn:
+        found = list(conn.execute(query.limit(size + 1)).all())
+    more = len(found) > size
+    found = found[:size]
+    if after is not None:
+        found.reverse()
+    rows = [
+        DecisionRow(
+            seq=r.seq,
+            at=r.at,
+            repo=r.repo,
+            pr=r.pr,
+            verdict=r.verdict,
+            author_type=r.author_type,
+            codes=r.codes.split(),
+        )
+        for r in found
+    ]
+    older_exists = more if after is None else True
+    newer_exists = (before is not None) if after is None else more
+    return DecisionPage(
+        rows=rows,
+        older=rows[-1].seq if rows and older_exists else None,
+        newer=rows[0].seq if rows and newer_exists else None,
+    )
