@@ -8,14 +8,14 @@ import json
 import sys
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import typer
 
-from reviewer.audit import AuditEntry, AuditLog
-from reviewer.audit_signing import generate_private_pem
-from reviewer.audit_verify import verify as verify_log
 from reviewer.cli.common import fail, friendly_errors, settings
-from reviewer.runtime import build_runtime
+
+if TYPE_CHECKING:
+    from reviewer.audit import AuditEntry, AuditLog
 
 app = typer.Typer(help="Verify and query the tamper-evident audit log.", no_args_is_help=True)
 
@@ -26,6 +26,8 @@ class ExportFormat(StrEnum):
 
 
 def _log() -> AuditLog:
+    from reviewer.runtime import build_runtime
+
     return build_runtime(settings()).audit
 
 
@@ -33,6 +35,8 @@ def _log() -> AuditLog:
 @friendly_errors
 def verify(as_json: bool = typer.Option(False, "--json", help="Print the full result.")) -> None:
     """Recompute the hash chain and checkpoints; exit 1 and name the damage if broken."""
+    from reviewer.audit_verify import verify as verify_log
+
     result = verify_log(_log())
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
@@ -93,6 +97,8 @@ def show(seq: int = typer.Argument(..., help="Sequence number of the entry.")) -
 @friendly_errors
 def export(fmt: ExportFormat = typer.Option(ExportFormat.jsonl, "--format")) -> None:
     """Write the whole log to stdout (JSON lines, or CSV with the payload as JSON)."""
+    from reviewer.audit import AuditEntry
+
     entries = _log().entries()
     if fmt is ExportFormat.jsonl:
         for entry in entries:
@@ -140,4 +146,6 @@ def evidence(
 @app.command("keygen")
 def keygen() -> None:
     """Print a new Ed25519 private key (PEM) for REVIEWER_AUDIT_SIGNING_KEY."""
+    from reviewer.audit_signing import generate_private_pem
+
     typer.echo(generate_private_pem().rstrip())

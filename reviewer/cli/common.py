@@ -1,4 +1,8 @@
-"""Shared CLI plumbing: settings, database, one-line errors with exit code 2."""
+"""Shared CLI plumbing: settings, database, one-line errors with exit code 2.
+
+Light on purpose (typer and the standard library only): every command module imports it
+at start-up, before the user's command is known.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +10,30 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
 
 from reviewer.errors import ReviewerError
-from reviewer.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from reviewer.settings import Settings
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-stderr = Console(stderr=True)
 EXIT_USAGE = 2
+
+
+def note(message: str) -> None:
+    """One line for the person at the terminal, on stderr so stdout stays parseable."""
+    typer.echo(message, err=True)
 
 
 def fail(message: str) -> typer.Exit:
     """Print one line to stderr and return the exit to raise."""
-    stderr.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    typer.secho("error: ", fg="red", bold=True, err=True, nl=False)
+    typer.echo(message, err=True)
     return typer.Exit(EXIT_USAGE)
 
 
@@ -41,6 +51,8 @@ def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
 
 
 def settings() -> Settings:
+    from reviewer.settings import load_settings
+
     try:
         return load_settings()
     except ReviewerError as exc:
@@ -51,8 +63,10 @@ def settings() -> Settings:
 def progress(message: str) -> Iterator[None]:
     """A spinner on stderr when it is a terminal; a plain line otherwise."""
     if sys.stderr.isatty():
-        with stderr.status(message):
+        from rich.console import Console
+
+        with Console(stderr=True).status(message):
             yield
     else:
-        stderr.print(message, highlight=False)
+        note(message)
         yield

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from reviewer.cli.common import fail, friendly_errors, settings, stderr
-from reviewer.eval import EvalResults, load_dataset, run_dataset
-from reviewer.eval.harness import CaseRun
-from reviewer.eval.matching import DEFAULT_TOLERANCE
-from reviewer.eval.metrics import Metrics
-from reviewer.llm import configured_model
-from reviewer.settings import load_settings
+from reviewer.cli.common import fail, friendly_errors, note, settings
+
+if TYPE_CHECKING:
+    from reviewer.eval import EvalResults
+    from reviewer.eval.harness import CaseRun
+    from reviewer.eval.metrics import Metrics
 
 app = typer.Typer(help="Replay a dataset through the pipeline and compare results.")
 
@@ -70,7 +69,7 @@ def metrics_table(a: Metrics, b: Metrics | None = None, names: tuple[str, str] =
 
 def _progress(run: CaseRun) -> None:
     status = run.error or f"{run.verdict} {len(run.matches)}/{run.expected} matched"
-    stderr.print(f"{run.case_id} #{run.repeat}: {status} ({run.wall_ms} ms)", highlight=False)
+    note(f"{run.case_id} #{run.repeat}: {status} ({run.wall_ms} ms)")
 
 
 @app.command("run")
@@ -80,15 +79,32 @@ def run(
     repeat: int = typer.Option(1, "--repeat", min=1, help="Run every case N times."),
     out: Path | None = typer.Option(None, "--out", help="Write the results JSON here."),
     provider: str | None = typer.Option(
-        None, "--provider", help="Models for this run (as REVIEWER_MODELS), e.g. openai:gpt-5-mini."
+        None,
+        "--provider",
+        metavar="MODELS",
+        help="Models for this run (as REVIEWER_MODELS), e.g. openai:gpt-5-mini.",
     ),
     judge: bool = typer.Option(
         True, "--judge/--no-judge", help="LLM-as-judge matching when a model is configured."
     ),
-    tolerance: int = typer.Option(DEFAULT_TOLERANCE, "--tolerance", min=0, help="Line slack."),
-    case: list[str] = typer.Option([], "--case", help="Only these case ids (repeatable)."),
+    tolerance: int | None = typer.Option(
+        None,
+        "--tolerance",
+        min=0,
+        metavar="LINES",
+        help="How many lines a finding may be off and still match [default: 3].",
+    ),
+    case: list[str] = typer.Option(
+        [], "--case", metavar="ID", help="Only these case ids (repeatable)."
+    ),
 ) -> None:
     """Replay every case through the pipeline and print the metrics table."""
+    import asyncio
+
+    from reviewer.eval import DEFAULT_TOLERANCE, EvalResults, load_dataset, run_dataset
+    from reviewer.llm.factory import configured_model
+    from reviewer.settings import load_settings
+
     config = settings() if provider is None else load_settings(models=provider)
     cases = load_dataset(dataset)
     if case:
@@ -97,10 +113,9 @@ def run(
             raise fail(f"no case with id {', '.join(case)}")
     model = configured_model(config)
     if model is None:
-        stderr.print(
+        note(
             "note: no model configured; deterministic parts only (the verdict cannot be "
-            "approve) and findings are matched by line overlap",
-            highlight=False,
+            "approve) and findings are matched by line overlap"
         )
 
     async def go() -> EvalResults:
@@ -111,7 +126,7 @@ def run(
                 model=model,
                 judge_model=model if judge else None,
                 repeat=repeat,
-                tolerance=tolerance,
+                tolerance=DEFAULT_TOLERANCE if tolerance is None else tolerance,
                 ceiling=config.limits_ceiling(),
                 progress=_progress,
             )
@@ -155,6 +170,8 @@ def report(
 
 
 def _load(path: Path) -> EvalResults:
+    from reviewer.eval import EvalResults
+
     try:
         return EvalResults.model_validate_json(path.read_text())
     except (OSError, ValueError) as exc:

@@ -8,12 +8,14 @@ import json
 import time
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import typer
 
-from reviewer import feedback
 from reviewer.cli.common import fail, friendly_errors, settings
-from reviewer.runtime import build_runtime
+
+if TYPE_CHECKING:
+    from reviewer import feedback
 
 app = typer.Typer(help="Ratings of the reviewer's comments, per rule and sub-agent.")
 
@@ -38,11 +40,17 @@ def _since(value: str | None) -> datetime | None:
 @friendly_errors
 def poll(
     loop: float = typer.Option(
-        0, "--loop", min=0, help="Poll again every SECONDS (0: one cycle, for cron)."
+        0,
+        "--loop",
+        min=0,
+        metavar="SECONDS",
+        help="Poll again every SECONDS (0: one cycle, for cron).",
     ),
 ) -> None:
     """Read reactions on the reviewer's comments (ETag-conditional) and record ratings."""
+    from reviewer import feedback
     from reviewer.github.auth import AppCredentials
+    from reviewer.runtime import build_runtime
 
     config = settings()
     runtime = build_runtime(config)
@@ -62,9 +70,13 @@ def poll(
 @app.command("report")
 @friendly_errors
 def report(
-    repo: str | None = typer.Option(None, "--repo", help="Only this owner/name."),
-    since: str | None = typer.Option(None, "--since", help="Only comments posted since DATE."),
-    fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
+    repo: str | None = typer.Option(
+        None, "--repo", metavar="OWNER/NAME", help="Only this repository."
+    ),
+    since: str | None = typer.Option(
+        None, "--since", metavar="DATE", help="Only comments posted since DATE."
+    ),
+    fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
     floor: float | None = typer.Option(
         None, "--floor", help="Precision floor (default REVIEWER_FEEDBACK_PRECISION_FLOOR)."
     ),
@@ -73,6 +85,9 @@ def report(
     ),
 ) -> None:
     """Per guidance rule and sub-agent: posted, rated, helpful rate with a 95 % interval."""
+    from reviewer import feedback
+    from reviewer.runtime import build_runtime
+
     config = settings()
     runtime = build_runtime(config)
     rep = feedback.report(

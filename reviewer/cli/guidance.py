@@ -11,18 +11,14 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from guidance import DEFAULT_GUIDANCE_DIR
-from reviewer.cli.common import fail, friendly_errors
-from reviewer.gitlocal import LocalRepo
-from reviewer.guidance import GuidanceDoc, load_default_guidance, parse_guidance
-from reviewer.guidance_lint import guidance_files, lint, repo_files, repo_root
-from reviewer.guidance_merge import load_guidance_dir, merge_guidance, rules_for_file
-from reviewer.policy import GUIDANCE_DIR
+from reviewer.cli.common import fail, friendly_errors, note
+
+if TYPE_CHECKING:
+    from reviewer.guidance import GuidanceDoc
 
 app = typer.Typer(help="Check guidance files and list the rules that apply.", no_args_is_help=True)
 
@@ -44,6 +40,10 @@ def lint_command(
     ),
 ) -> None:
     """Validate guidance files: frontmatter, duplicate ids, disables and globs."""
+    from guidance import DEFAULT_GUIDANCE_DIR
+    from reviewer.guidance import load_default_guidance
+    from reviewer.guidance_lint import guidance_files, lint, repo_files, repo_root
+
     if not path.exists():
         raise fail(f"{path} does not exist")
     files = guidance_files(path)
@@ -63,10 +63,15 @@ def lint_command(
 
 def _repo_guidance(repo: Path, ref: str | None) -> list[GuidanceDoc]:
     """The repository's guidance from a git ref, or from the working tree."""
+    from reviewer.gitlocal import LocalRepo
+    from reviewer.guidance import parse_guidance
+    from reviewer.guidance_merge import load_guidance_dir
+    from reviewer.policy import GUIDANCE_DIR
+
     if ref is None:
         docs, errors = load_guidance_dir(repo / GUIDANCE_DIR, GUIDANCE_DIR + "/")
         for error in errors:
-            Console(stderr=True).print(f"[yellow]warning:[/] {error}", highlight=False)
+            note(f"warning: {error}")
         return docs
     local = LocalRepo(repo)
     found = []
@@ -83,12 +88,23 @@ def show_command(
     file: str = typer.Option(..., "--file", help="Repository-relative path of a file."),
     repo: Path = typer.Option(Path("."), "--repo", help="The repository."),
     ref: str | None = typer.Option(
-        None, "--ref", help="Read .github/reviewer from this git ref (default: working tree)."
+        None,
+        "--ref",
+        metavar="REF",
+        help="Read .github/reviewer from this git ref (default: working tree).",
     ),
-    subagent: str | None = typer.Option(None, "--subagent", help="Only rules it reads."),
-    fmt: Format = typer.Option(Format.text, "--format", help="text or json."),
+    subagent: str | None = typer.Option(
+        None, "--subagent", metavar="NAME", help="Only rules it reads."
+    ),
+    fmt: Format = typer.Option(Format.text, "--format", help="Output format."),
 ) -> None:
     """List the guidance rules that apply to FILE, defaults and repository rules merged."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from reviewer.guidance import load_default_guidance
+    from reviewer.guidance_merge import merge_guidance, rules_for_file
+
     docs = merge_guidance(load_default_guidance(), _repo_guidance(repo, ref))
     rules = rules_for_file(docs, file.removeprefix("./"), subagent)
     if fmt is Format.json:

@@ -5,12 +5,9 @@ from __future__ import annotations
 import time
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from reviewer.cli.common import friendly_errors, settings
-from reviewer.queue.base import JobState
-from reviewer.runtime import build_runtime
+from reviewer.queue.states import JobState
 
 app = typer.Typer(help="Inspect and retry queued jobs.", no_args_is_help=True)
 
@@ -19,9 +16,14 @@ app = typer.Typer(help="Inspect and retry queued jobs.", no_args_is_help=True)
 @friendly_errors
 def list_jobs(
     state: JobState | None = typer.Option(None, help="Only jobs in this state."),
-    limit: int = typer.Option(50, help="How many, newest first."),
+    limit: int = typer.Option(50, min=1, help="How many, newest first."),
 ) -> None:
     """List jobs, newest first, with their state and last error."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from reviewer.runtime import build_runtime
+
     runtime = build_runtime(settings())
     table = Table("id", "state", "kind", "repo", "pr", "head", "tries", "age", "last error")
     now = time.time()
@@ -46,5 +48,7 @@ def list_jobs(
 @friendly_errors
 def retry(job_id: int = typer.Argument(..., help="A dead or cancelled job's id.")) -> None:
     """Re-queue a dead or cancelled job."""
+    from reviewer.runtime import build_runtime
+
     job = build_runtime(settings()).queue.retry(job_id)
     typer.echo(f"job {job.id} re-queued ({job.repo}#{job.pr} {job.head_sha[:10]})")

@@ -1,4 +1,12 @@
-"""Entry point of the ``reviewer`` console script."""
+"""Entry point of the ``reviewer`` console script.
+
+Start-up is part of the interface: ``reviewer --help`` must stay about as fast as
+``import typer``. So the command modules imported here import only typer, the standard
+library and ``reviewer.cli.common`` at their top; everything heavy (SQLAlchemy, alembic,
+PyGithub, the model SDKs, tree-sitter, the panel, the audit stack, pydantic models,
+settings, structlog) is imported inside the command function that uses it.
+``tests/test_cli_startup.py`` holds the line.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +15,41 @@ import typer
 from reviewer.cli import audit, guidance, jobs, report, review, serve, trace
 from reviewer.cli import evaluate as eval_cli
 from reviewer.cli import feedback as feedback_cli
-from reviewer.logs import configure_logging
+from reviewer.cli.conventions import EXIT_CODES, ReviewerGroup
 
 app = typer.Typer(
     name="reviewer",
     help="Review pull requests with a panel of specialist sub-agents.",
+    epilog=EXIT_CODES,
+    cls=ReviewerGroup,
+    rich_markup_mode=None,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"reviewer {version('pr-reviewer')}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _setup() -> None:
+def _setup(
+    _version: bool = typer.Option(
+        False,
+        "--version",
+        is_eager=True,
+        callback=_print_version,
+        help="Print the version and exit.",
+    ),
+) -> None:
     """Logs go to stderr so stdout stays machine-readable; ``serve`` reconfigures them."""
+    from reviewer.logs import configure_logging
+
     configure_logging("console", "WARNING")
 
 

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from reviewer.cli.common import friendly_errors, progress, settings, stderr
-from reviewer.context import ReviewContext, build_local_context
-from reviewer.llm import ModelRouter, configured_model
-from reviewer.pipeline import ReviewResult
-from reviewer.pipeline import record as record_decision
-from reviewer.pipeline import review as run_review
-from reviewer.render import render_markdown
-from reviewer.runtime import build_runtime
-from reviewer.settings import Settings
+from reviewer.cli.common import friendly_errors, note, progress, settings
+
+if TYPE_CHECKING:
+    from reviewer.context import ReviewContext
+    from reviewer.llm import ModelRouter
+    from reviewer.pipeline import ReviewResult
+    from reviewer.settings import Settings
 
 
 class Format(StrEnum):
@@ -25,6 +23,8 @@ class Format(StrEnum):
 
 
 async def _review(ctx: ReviewContext, model: ModelRouter | None, config: Settings) -> ReviewResult:
+    from reviewer.pipeline import review as run_review
+
     try:
         return await run_review(
             ctx,
@@ -40,26 +40,36 @@ async def _review(ctx: ReviewContext, model: ModelRouter | None, config: Setting
 @friendly_errors
 def review(
     repo: Path = typer.Option(Path("."), "--repo", help="Path to a local git repository."),
-    base: str = typer.Option(..., "--base", help="Base ref to compare against (e.g. main)."),
-    head: str = typer.Option("HEAD", "--head", help="Head ref with the change."),
-    fmt: Format = typer.Option(Format.markdown, "--format", help="markdown or json."),
+    base: str = typer.Option(
+        ..., "--base", metavar="REF", help="Base ref to compare against (e.g. main)."
+    ),
+    head: str = typer.Option("HEAD", "--head", metavar="REF", help="Head ref with the change."),
+    fmt: Format = typer.Option(Format.markdown, "--format", help="Output format."),
     record: bool = typer.Option(
         True, "--audit/--no-audit", help="Append the decision to the local audit log."
     ),
 ) -> None:
     """Review the change between BASE and HEAD of a local repository."""
+    import asyncio
+
+    from reviewer.context import build_local_context
+    from reviewer.llm.factory import configured_model
+    from reviewer.pipeline import record as record_decision
+    from reviewer.render import render_markdown
+
     config = settings()
     model = configured_model(config)
     if model is None:
-        stderr.print(
+        note(
             "note: no model configured (REVIEWER_MODELS); reviewing with the deterministic "
-            "checks only, so the verdict cannot be approve",
-            highlight=False,
+            "checks only, so the verdict cannot be approve"
         )
     with progress(f"reading {repo} ({base}..{head})"):
         ctx = build_local_context(str(repo), base, head)
     audit = None
     if record:
+        from reviewer.runtime import build_runtime
+
         audit = build_runtime(config).audit
     with progress(f"reviewing {len(ctx.files)} changed file(s)"):
         result = asyncio.run(_review(ctx, model, config))

@@ -7,22 +7,23 @@ the queue for another worker. Processes that run workers also run the redelivery
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import threading
 from types import FrameType
 
-import typer
-import uvicorn
+from typing import TYPE_CHECKING
 
-from reviewer import metrics
-from reviewer.cli.common import friendly_errors, settings, stderr
-from reviewer.llm import slots
-from reviewer.logs import configure_logging, log
-from reviewer.runtime import Runtime, build_runtime, github_handlers
+import typer
+
+from reviewer.cli.common import friendly_errors, note, settings
+
+if TYPE_CHECKING:
+    from reviewer.runtime import Runtime
 
 
 def _start_workers(runtime: Runtime, count: int, stop: threading.Event) -> list[threading.Thread]:
+    import asyncio
+
     threads = []
     for index in range(count):
         worker = runtime.worker()
@@ -65,7 +66,7 @@ def _join(threads: list[threading.Thread], grace: float) -> None:
 @friendly_errors
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
-    port: int = typer.Option(8000, help="Port to listen on."),
+    port: int = typer.Option(8000, metavar="PORT", help="Port to listen on."),
     no_worker: bool = typer.Option(False, "--no-worker", help="Serve the API only."),
     workers: int = typer.Option(1, "--workers", min=1, help="In-process worker threads."),
     insecure_no_signature: bool = typer.Option(
@@ -73,8 +74,13 @@ def serve(
     ),
 ) -> None:
     """Receive GitHub webhooks and review pull requests."""
+    import uvicorn
+
     from reviewer.app import create_app
     from reviewer.audit_api import audit_router
+    from reviewer.llm import slots
+    from reviewer.logs import configure_logging, log
+    from reviewer.runtime import build_runtime, github_handlers
 
     config = settings()
     configure_logging(config.log_format, config.log_level)
@@ -90,7 +96,7 @@ def serve(
         config, runtime.queue, require_signature=not insecure_no_signature, routers=routers
     )
     if insecure_no_signature and config.webhook_secret is None:
-        stderr.print("warning: accepting unsigned webhooks", highlight=False)
+        note("warning: accepting unsigned webhooks")
     slots.configure(config.model_max_in_flight)
     stop = threading.Event()
     if not no_worker:
@@ -111,10 +117,19 @@ def worker(
     concurrency: int = typer.Option(1, "--concurrency", min=1, help="Jobs run at once."),
     once: bool = typer.Option(False, "--once", help="Run until the queue is empty, then exit."),
     metrics_port: int = typer.Option(
-        0, "--metrics-port", min=0, help="Serve Prometheus /metrics on this port (0: off)."
+        0,
+        "--metrics-port",
+        min=0,
+        metavar="PORT",
+        help="Serve Prometheus /metrics on this port (0: off).",
     ),
 ) -> None:
     """Run workers only (API-less hosts); any number may share one database."""
+    from reviewer import metrics
+    from reviewer.llm import slots
+    from reviewer.logs import configure_logging, log
+    from reviewer.runtime import build_runtime, github_handlers
+
     config = settings()
     configure_logging(config.log_format, config.log_level)
     runtime = build_runtime(config)
@@ -123,6 +138,8 @@ def worker(
     runtime.handlers.update(github_handlers(runtime))
     slots.configure(config.model_max_in_flight)
     if once:
+        import asyncio
+
         asyncio.run(_drain(runtime))
         return
     stop = threading.Event()

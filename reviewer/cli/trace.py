@@ -9,14 +9,14 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from reviewer.cli.common import fail, friendly_errors
-from reviewer.diff import split_git_diff
-from reviewer.errors import GitError
-from reviewer.gitlocal import LocalRepo
-from subagents.tracing.source import DirectorySource, GitTreeSource, TreeSource
+
+if TYPE_CHECKING:
+    from subagents.tracing.source import TreeSource
 
 
 class TraceFormat(StrEnum):
@@ -27,12 +27,17 @@ class TraceFormat(StrEnum):
 @friendly_errors
 def trace(
     repo: Path = typer.Option(Path("."), "--repo", help="Path to the repository."),
-    base: str | None = typer.Option(None, "--base", help="Base ref of the change (e.g. main)."),
-    head: str = typer.Option("HEAD", "--head", help="Head ref with the change."),
-    symbol: str | None = typer.Option(
-        None, "--symbol", help="Trace one symbol instead, e.g. package.module.func."
+    base: str | None = typer.Option(
+        None, "--base", metavar="REF", help="Base ref of the change (e.g. main)."
     ),
-    fmt: TraceFormat = typer.Option(TraceFormat.text, "--format", help="text or json."),
+    head: str = typer.Option("HEAD", "--head", metavar="REF", help="Head ref with the change."),
+    symbol: str | None = typer.Option(
+        None,
+        "--symbol",
+        metavar="NAME",
+        help="Trace one symbol instead, e.g. package.module.func.",
+    ),
+    fmt: TraceFormat = typer.Option(TraceFormat.text, "--format", help="Output format."),
     budget_tokens: int = typer.Option(
         4000, "--budget-tokens", min=100, help="Size of the text output, in tokens."
     ),
@@ -43,7 +48,10 @@ def trace(
 ) -> None:
     """Print the traced call paths of the change BASE..HEAD, or of one --symbol; or,
     with --index, fill the facts cache so later traces of the tree are complete and fast."""
+    from reviewer.diff import split_git_diff
+    from reviewer.gitlocal import LocalRepo
     from subagents.tracing import render_trace, trace_change, trace_symbol
+    from subagents.tracing.source import GitTreeSource
 
     if [base is not None, symbol is not None, index].count(True) != 1:
         raise fail("give exactly one of --base REF (trace a change), --symbol NAME or --index")
@@ -70,6 +78,10 @@ def trace(
 
 def _tree(repo: Path, head: str) -> TreeSource:
     """The tree at ``head`` of a git repository, or the folder itself when it is not one."""
+    from reviewer.errors import GitError
+    from reviewer.gitlocal import LocalRepo
+    from subagents.tracing.source import DirectorySource, GitTreeSource
+
     try:
         return GitTreeSource(LocalRepo(repo).root, head)
     except GitError:

@@ -13,23 +13,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
-
-class JobKind(StrEnum):
-    review = "review"
-    command_review = "command_review"
-    command_human = "command_human"
-    command_explain = "command_explain"
-    gate = "gate"  # re-evaluate the merge gate after a human review
-    outcome = "outcome"  # record a merge (and a revert it performs)
-    feedback = "feedback"  # a /reviewer feedback command or a resolved review thread
-
-
-class JobState(StrEnum):
-    queued = "queued"
-    running = "running"
-    done = "done"
-    cancelled = "cancelled"
-    dead = "dead"
+from reviewer.queue.states import JobKind, JobState
 
 
 class JobRequest(BaseModel):
