@@ -101,7 +101,7 @@ def run(
     """Replay every case through the pipeline and print the metrics table."""
     import asyncio
 
-    from reviewer.eval import DEFAULT_TOLERANCE, EvalResults, load_dataset, run_dataset
+    from reviewer.eval import DEFAULT_TOLERANCE, load_dataset, run_dataset
     from reviewer.llm.factory import configured_model
     from reviewer.settings import load_settings
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import signal
 import threading
 from types import FrameType
-
 from typing import TYPE_CHECKING
 
 import typer
