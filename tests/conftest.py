@@ -10,13 +10,9 @@ from pathlib import Path
 
 import pytest
 import structlog
-from sqlalchemy import create_engine, text
 
 from reviewer.store.db import open_database
-
-POSTGRES_URL = os.environ.get(
-    "REVIEWER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
+from tests.postgres import NoPostgres, fresh_database, session_server
 
 
 @pytest.fixture(autouse=True)
@@ -49,45 +45,24 @@ def engine(sqlite_url: str):
 
 @pytest.fixture(scope="session")
 def postgres_server_url() -> Iterator[str]:
-    """A fresh database per test session on the machine's PostgreSQL server.
+    """A fresh database per test session: on the server at REVIEWER_TEST_POSTGRES_URL, or on
+    one the session starts itself when none answers there (``tests/postgres.py``).
 
-    A server that does not answer fails the PostgreSQL tests with the URL tried: they are
-    part of the suite, never skipped.
+    When neither can be had the PostgreSQL tests fail with both reasons: they are part of
+    the suite, never skipped.
     """
-    admin_url = POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1)
     try:
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:
-        pytest.fail(
-            f"PostgreSQL unreachable at {POSTGRES_URL} (set REVIEWER_TEST_POSTGRES_URL): {exc}"
-        )
-    name = f"reviewer_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    base = POSTGRES_URL.rsplit("/", 1)[0]
-    yield f"{base}/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+        with session_server() as server, fresh_database(server, "reviewer_test") as url:
+            yield url
+    except NoPostgres as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture
 def postgres_url(postgres_server_url: str) -> Iterator[str]:
-    """A fresh, migrated database per test (dropped afterwards)."""
-    base, _ = postgres_server_url.rsplit("/", 1)
-    admin = create_engine(
-        postgres_server_url.replace("postgresql://", "postgresql+psycopg://", 1),
-        isolation_level="AUTOCOMMIT",
-    )
-    name = f"reviewer_t_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield f"{base}/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    """A fresh database per test (dropped afterwards)."""
+    with fresh_database(postgres_server_url, "reviewer_t") as url:
+        yield url
 
 
 @pytest.fixture
