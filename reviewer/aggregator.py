@@ -18,6 +18,7 @@ from reviewer.globs import matches_any, matches_branch
 from reviewer.labels import LABEL_APPROVED, LABEL_HUMAN, LABEL_TOO_LARGE, LABEL_WOULD_APPROVE
 from reviewer.paths import area_of
 from reviewer.policy import GUIDANCE_DIR, POLICY_PATH
+from reviewer.text import shorten
 from subagents.base import Finding, ReportStatus, Severity, SubAgentReport
 
 NON_CODE_ROOT = "(root)"
@@ -241,13 +242,19 @@ def gate_reports(_: ReviewContext, reports: list[SubAgentReport]) -> list[Reason
     reasons = []
     for report in reports:
         if report.status in codes:
-            detail = (report.error or report.rationale or report.status.value).strip()
+            detail = (report.error or report.rationale or "").strip() or report.status.value
             # A reason is one line; the report itself keeps the full rationale (a trace...).
-            detail = detail.splitlines()[0][:REASON_CHARS] if detail else report.status.value
+            detail = shorten(detail.splitlines()[0], REASON_CHARS)
             reasons.append(
                 Reason(source=report.subagent, code=codes[report.status], message=detail)
             )
     return reasons
+
+
+def _where(f: Finding) -> str:
+    if not f.path:
+        return ""
+    return f" ({f.path}:{f.start_line})" if f.start_line else f" ({f.path})"
 
 
 def gate_findings(_: ReviewContext, reports: list[SubAgentReport]) -> list[Reason]:
@@ -255,7 +262,7 @@ def gate_findings(_: ReviewContext, reports: list[SubAgentReport]) -> list[Reaso
         Reason(
             source=f.subagent,
             code=f"finding.{f.severity.value}",
-            message=f"{f.title}" + (f" ({f.path}:{f.start_line})" if f.path else ""),
+            message=f.title + _where(f),
         )
         for report in reports
         for f in report.findings

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from reviewer.aggregator import Decision, Reason
+from reviewer.text import shorten
 from subagents.base import Finding, SubAgentReport
 
 HEADLINES = {
@@ -16,6 +17,11 @@ HEADLINES = {
 ICONS = {"blocker": "⛔", "major": "🔴", "minor": "🟡", "info": "🔵"}
 
 
+SEVERITY_ORDER = ("blocker", "major", "minor", "info")
+NOT_RUN = ("model.skipped", "model.abstained")  # one summary line, not one per sub-agent
+CELL_CHARS = 160
+
+
 def _finding_line(f: Finding) -> str:
     where = (
         f"`{f.path}:{f.start_line}`"
@@ -23,12 +29,28 @@ def _finding_line(f: Finding) -> str:
         else (f"`{f.path}`" if f.path else "")
     )
     rules = f" _(rules: {', '.join(f.rule_ids)})_" if f.rule_ids else ""
-    return f"- {ICONS[f.severity.value]} **{f.severity.value}** {where} {f.title}{rules}"
+    return " ".join(
+        part for part in (f"- {ICONS[f.severity.value]}", where, f.title + rules) if part
+    )
 
 
 def _report_row(r: SubAgentReport) -> str:
-    note = (r.error or r.rationale or "").strip().split("\n", 1)[0].replace("|", "\\|")
-    return f"| {r.subagent} | {r.status.value} | {len(r.findings)} | {note[:160]} |"
+    note = (r.error or r.rationale or "").strip().split("\n", 1)[0]
+    note = shorten(note, CELL_CHARS).replace("|", "\\|")
+    return f"| {r.subagent} | {r.status.value} | {len(r.findings)} | {note} |"
+
+
+def _not_run_lines(reasons: Sequence[Reason]) -> list[str]:
+    """ "Model parts skipped: no model configured (all six)" instead of six reasons."""
+    by_cause: dict[tuple[str, str], list[str]] = {}
+    for reason in reasons:
+        verb = reason.code.removeprefix("model.")
+        cause = reason.message.rsplit(f"{verb}: ", 1)[-1]
+        by_cause.setdefault((reason.code, cause), []).append(reason.source)
+    return [
+        f"Model parts {code.removeprefix('model.')} (`{code}`): {cause} ({', '.join(sources)})."
+        for (code, cause), sources in by_cause.items()
+    ]
 
 
 def _usage_lines(reports: list[SubAgentReport]) -> list[str]:
@@ -60,6 +82,22 @@ def reason_tree(reasons: Sequence[Reason | dict[str, str]]) -> list[str]:
     return lines
 
 
+def _findings_by_severity(decision: Decision, details: bool) -> list[str]:
+    lines = [f"### Findings ({len(decision.findings)})"]
+    for severity in SEVERITY_ORDER:
+        group = [f for f in decision.findings if f.severity.value == severity]
+        if not group:
+            continue
+        lines += ["", f"**{severity}** ({len(group)})"]
+        for f in group:
+            lines.append(_finding_line(f))
+            if details:
+                lines += [f"  {line}" for line in f.body.splitlines()]
+    if decision.findings_omitted:
+        lines.append(f"- ... and {decision.findings_omitted} lower-ranked finding(s) not shown")
+    return [*lines, ""]
+
+
 def render_markdown(
     decision: Decision,
     reports: list[SubAgentReport],
@@ -67,31 +105,39 @@ def render_markdown(
     title: str | None = None,
     details: bool = True,
 ) -> str:
+    """What a person reads first comes first: the verdict and the reason that decided it,
+    then the findings by severity, the other reasons, one line for the model parts that
+    did not run, and the panel table last."""
     lines = [f"## {HEADLINES[decision.verdict]}", ""]
     if title:
         lines += [f"**{title}**", ""]
-    if decision.reasons:
-        lines += ["### Why", *reason_tree(decision.reasons), ""]
+    gates = [r for r in decision.reasons if r.code not in NOT_RUN]
+    main = None
+    not_run = _not_run_lines([r for r in decision.reasons if r.code in NOT_RUN])
+    if gates:
+        # A blocker finding outranks the gates; otherwise the first gate in gate order.
+        main = next((r for r in gates if r.code == "finding.blocker"), gates[0])
+        lines += [f"**Why:** {main.message} (`{main.code}`, {main.source})", ""]
+    elif not_run:
+        lines += [f"**Why:** {not_run.pop(0)}", ""]
     if any(r.code.startswith("size.") for r in decision.reasons):
         lines += [
             "> This PR is too large to review well. Please split it into smaller PRs "
             "that each make one change.",
             "",
         ]
+    if decision.findings:
+        lines += _findings_by_severity(decision, details)
+    # Reasons that only repeat a finding listed above are left out.
+    others = [r for r in gates if r is not main and not r.code.startswith("finding.")]
+    if others:
+        lines += ["### Other reasons", *reason_tree(others), ""]
+    lines += not_run
     lines.append(
         f"Coverage: {decision.coverage.reviewed} of {decision.coverage.changed} "
         "changed files reviewed."
     )
     lines.append("")
-    if decision.findings:
-        lines.append(f"### Findings ({len(decision.findings)})")
-        for f in decision.findings:
-            lines.append(_finding_line(f))
-            if details:
-                lines += [f"  {line}" for line in f.body.splitlines()]
-        if decision.findings_omitted:
-            lines.append(f"- ... and {decision.findings_omitted} lower-ranked finding(s) not shown")
-        lines.append("")
     if reports:
         lines += ["### Panel", "", "| sub-agent | status | findings | note |", "|---|---|---|---|"]
         lines += [_report_row(r) for r in reports]

@@ -128,8 +128,20 @@ def test_markdown_review_is_readable(risky_repo, tmp_path):
         "review", "--repo", str(risky_repo.path), "--base", "HEAD~1", db=tmp_path / "r.db"
     )
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith("## A human review is needed")
-    assert "`path.sensitive`" in proc.stdout and "| safety |" in proc.stdout
+    out = proc.stdout
+    assert out.startswith("## A human review is needed")
+    # The reason that matters comes right after the verdict and the title: the secret.
+    why = out.splitlines()[4]
+    assert why.startswith("**Why:** Possible secret committed") and "`finding.blocker`" in why
+    # Then the findings, most severe group first, then the other reasons, one line for
+    # the model parts that did not run, and the panel table last.
+    order = ["### Findings", "**blocker**", "**major**", "### Other reasons",
+             "Model parts skipped", "### Panel"]  # fmt: skip
+    positions = [out.index(marker) for marker in order]
+    assert positions == sorted(positions), out
+    assert "`path.sensitive`" in out and "| safety |" in out
+    assert out.count("model.skipped") == 1
+    assert ":None" not in out
 
 
 def test_no_model_never_approves_even_a_clean_change(git_repo, tmp_path):
