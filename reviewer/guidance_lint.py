@@ -8,10 +8,12 @@ before merging catches those while the author is still looking:
 - frontmatter that does not parse or validate (the message names the file and field);
 - the same rule id defined twice in the folder;
 - ``disable`` entries that name no default rule, default file or rule in the folder;
-- ``applies_to`` and ``exclude`` globs that match no file of the repository (from
-  ``git ls-files`` when the folder is inside a git repository, else the files on disk).
+Notes, which do not fail the lint:
 
-Reusing a default rule's id is not a problem: it replaces that rule, and lint says so.
+- ``applies_to`` and ``exclude`` globs that match no file of the repository (from
+  ``git ls-files`` when the folder is inside a git repository, else the files on disk):
+  guidance for a language the repository does not use matches nothing, and that is fine;
+- reusing a default rule's id: it replaces that rule.
 """
 
 from __future__ import annotations
@@ -112,6 +114,8 @@ def lint(
             continue
         for field, glob in _globs(doc):
             if not any(matches(p, glob) for p in repo_paths):
+                # A note, not a problem: shared guidance covers languages a repository
+                # may not use. A typo shows up here too, so it is still said.
                 out.append(LintMessage(doc.source, f"{field} glob {glob!r} matches no file "
-                                                   "in the repository"))  # fmt: skip
+                                                   "in the repository", False))  # fmt: skip
     return docs, out

@@ -9,12 +9,11 @@ from __future__ import annotations
 import time
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
 from reviewer.aggregator import Coverage, Decision, Reason, aggregate
-from reviewer.audit import AuditEntry, AuditLog
 from reviewer.authorship import author_signals, author_type
 from reviewer.context import ReviewContext
 from reviewer.findings import DEFAULT_MAX_FINDINGS
@@ -23,6 +22,9 @@ from reviewer.llm import ModelClient, ModelRouter
 from reviewer.policy import Limits, clamp
 from subagents.base import Finding, SubAgent, SubAgentReport
 from subagents.panel import DEFAULT_TIMEOUT_S, default_panel, run_panel
+
+if TYPE_CHECKING:
+    from reviewer.audit import AuditEntry, AuditLog  # the caller hands the log in
 
 
 class Usage(BaseModel):

@@ -39,7 +39,10 @@ def lint_command(
         True, "--check-globs/--no-check-globs", help="Report globs that match no file."
     ),
 ) -> None:
-    """Validate guidance files: frontmatter, duplicate ids, disables and globs."""
+    """Validate guidance files: frontmatter, duplicate ids, disables and globs.
+
+    Exit 1 on problems (bad frontmatter, duplicate ids, disables naming nothing); notes
+    (a glob that matches no file here, a replaced default rule) leave it at 0."""
     from guidance import DEFAULT_GUIDANCE_DIR
     from reviewer.guidance import load_default_guidance
     from reviewer.guidance_lint import guidance_files, lint, repo_files, repo_root
@@ -51,12 +54,15 @@ def lint_command(
     paths = repo_files(root) if check_globs and root is not None else None
     shipped = path.resolve().is_relative_to(DEFAULT_GUIDANCE_DIR.resolve())
     docs, messages = lint(files, () if shipped else load_default_guidance(), paths)
-    for message in messages:
+    for message in sorted(messages, key=lambda m: not m.problem):  # problems first
         typer.echo(str(message))
     problems = sum(1 for m in messages if m.problem)
+    notes = len(messages) - problems
     rules = sum(len(d.rules) for d in docs)
     globs = "globs checked" if paths is not None else "globs not checked"
-    typer.echo(f"{len(files)} file(s), {rules} rule(s), {problems} problem(s); {globs}")
+    typer.echo(
+        f"{len(files)} file(s), {rules} rule(s), {problems} problem(s), {notes} note(s); {globs}"
+    )
     if problems:
         raise typer.Exit(1)
 
