@@ -50,49 +50,77 @@ class Limits(BaseModel):
     200-400 changed lines per review); see docs/decisions.md.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
     max_files: int = Field(default=20, ge=1)
+    """Changed files above this send the PR to a human with a request to split it
+    (the host's `REVIEWER_LIMITS_MAX_FILES` is a ceiling a repository cannot raise)."""
     max_changed_lines: int = Field(default=400, ge=1)
+    """Added plus deleted lines above this send the PR to a human (host ceiling:
+    `REVIEWER_LIMITS_MAX_CHANGED_LINES`)."""
     max_areas: int = Field(default=3, ge=1)
+    """Top-level directories touched above this send the PR to a human (host ceiling:
+    `REVIEWER_LIMITS_MAX_AREAS`)."""
 
 
 class AuthorPolicy(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    """Whose pull requests may be approved without a human."""
 
-    allow: tuple[str, ...] = ()
-    deny: tuple[str, ...] = ()
-    allow_bots: tuple[str, ...] = ()
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    allow: tuple[str, ...] = Field(default=(), examples=[["release-captain"]])
+    """Logins trusted whatever their association with the repository."""
+    deny: tuple[str, ...] = Field(default=(), examples=[["intern-account"]])
+    """Logins whose pull requests always need a human."""
+    allow_bots: tuple[str, ...] = Field(default=(), examples=[["dependabot[bot]"]])
+    """Bots whose pull requests may be approved; any other bot gets a human."""
     trusted_associations: tuple[str, ...] = ("OWNER", "MEMBER", "COLLABORATOR")
+    """GitHub author associations that count as trusted; first-time contributors and
+    forks never do."""
 
 
 class RequireHuman(BaseModel):
     """Labels and paths that always need a human. The ``reviewer: human`` label needs no
     entry here: a person adding it is recorded as an override that lasts for the PR."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
-    labels: tuple[str, ...] = ()
-    paths: tuple[str, ...] = ()
+    labels: tuple[str, ...] = Field(default=(), examples=[["needs-security-review"]])
+    """A PR carrying any of these labels needs a human."""
+    paths: tuple[str, ...] = Field(default=(), examples=[["src/payments/**"]])
+    """A PR touching any of these globs needs a human (in addition to
+    `sensitive_paths`)."""
 
 
 class Policy(BaseModel):
     """Version 1 of the repo policy. Unknown keys are errors, so typos do not pass."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
     version: Literal[1] = 1
+    """The policy format; only 1 exists."""
     auto_approve: bool = False
+    """`false` is shadow mode: the check says what the reviewer would have done and a
+    human decides. Set `true` once the audit log shows the reviewer can be trusted."""
     limits: Limits = Field(default_factory=Limits)
+    """Size limits above which a PR is sent to a human with a request to split it."""
     sensitive_paths: tuple[str, ...] = DEFAULT_SENSITIVE_PATHS
+    """Globs of files whose change always needs a human. Setting the key replaces the
+    whole default list, so copy the defaults you want to keep."""
     authors: AuthorPolicy = Field(default_factory=AuthorPolicy)
+    """Whose pull requests may be approved without a human."""
     require_human_for: RequireHuman = Field(default_factory=RequireHuman)
+    """Labels and paths that always need a human."""
     min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
-    reviewers: tuple[str, ...] = ()
+    """Model findings below this confidence (0 to 1) are dropped; `major` and `blocker`
+    findings always count, whatever their confidence."""
+    reviewers: tuple[str, ...] = Field(default=(), examples=[["octocat", "acme/backend"]])
+    """Users (or `org/team`) asked to review when a human is needed."""
     approve_into: tuple[str, ...] = Field(
         default=(),
         description="base branches (globs) besides the default branch a PR may be "
         "approved into; a PR into any other branch needs a human",
+        examples=[["release/*"]],
     )
     # Accounts whose PRs or commits count as written by a coding agent (the outcome report
     # compares revert rates by author type); known agents are recognised without this.
