@@ -122,9 +122,10 @@ class Policy(BaseModel):
         "approved into; a PR into any other branch needs a human",
         examples=[["release/*"]],
     )
-    # Accounts whose PRs or commits count as written by a coding agent (the outcome report
-    # compares revert rates by author type); known agents are recognised without this.
-    ai_authors: tuple[str, ...] = ()
+    ai_authors: tuple[str, ...] = Field(default=(), examples=[["our-codegen-bot"]])
+    """Accounts whose PRs or commits count as written by a coding agent (the outcome
+    report compares revert rates by author type); known agents are recognised without
+    this."""
 
 
 def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
