@@ -112,6 +112,7 @@ class ReviewContext(BaseModel):
 
 
 MAX_PATCH_CHARS = 400_000
+WORKTREE_REF = "working tree"  # head_ref of a review of uncommitted work
 
 
 def _guidance_at(repo: LocalRepo, ref: str) -> tuple[GuidanceDoc, ...]:
@@ -129,14 +130,19 @@ def _tree_source(repo: LocalRepo, head_sha: str) -> Any:
     return GitTreeSource(repo.root, head_sha)
 
 
-def build_local_context(path: str, base: str, head: str = "HEAD") -> ReviewContext:
+def build_local_context(path: str, base: str, head: str | None = "HEAD") -> ReviewContext:
     """A context from a local repository: the change ``merge-base(base, head)..head``.
 
+    ``head=None`` means the work in progress: the working tree with its uncommitted
+    changes (``head_ref`` is then ``WORKTREE_REF``) when there are any, else ``HEAD``.
     Title and description come from the commit messages; policy and guidance from the
     merge base, the local stand-in for the default branch.
     """
     repo = LocalRepo(path)
-    base_sha, head_sha = repo.resolve(base), repo.resolve(head)
+    worktree = head is None and repo.is_dirty()
+    head = WORKTREE_REF if worktree else head or "HEAD"
+    base_sha = repo.resolve(base)
+    head_sha = repo.snapshot_worktree() if worktree else repo.resolve(head)
     if base_sha == head_sha:
         raise GitError(f"{base!r} and {head!r} are the same commit: there is nothing to review")
     merge_base = repo.merge_base(base_sha, head_sha)

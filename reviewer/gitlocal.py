@@ -5,13 +5,16 @@ Every failure becomes a ``GitError`` with one line a user can act on.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
+import tempfile
 from pathlib import Path
 
 from reviewer.errors import GitError
 
 MAX_OUTPUT_BYTES = 200 * 1024 * 1024
+WORKTREE_MESSAGE = "Uncommitted changes in the working tree"
 
 
 class LocalRepo:
@@ -25,13 +28,14 @@ class LocalRepo:
             raise GitError(f"{self.path} is not a git repository") from None
         self.root = Path(top.strip())
 
-    def _run(self, *args: str, check: bool = True) -> str:
+    def _run(self, *args: str, check: bool = True, env: dict[str, str] | None = None) -> str:
         try:
             proc = subprocess.run(
                 ["git", "-C", str(self.path), *args],
                 capture_output=True,
                 check=False,
                 timeout=120,
+                env={**os.environ, **env} if env else None,
             )
         except FileNotFoundError:
             raise GitError("git is not installed or not on PATH") from None
@@ -99,3 +103,29 @@ class LocalRepo:
 
     def author_of(self, ref: str) -> str:
         return self._run("log", "-1", "--format=%an", ref).strip()
+
+    def is_dirty(self) -> bool:
+        """Staged, unstaged or untracked-but-not-ignored changes exist."""
+        return bool(self._run("status", "--porcelain=v1", "-z", "--untracked-files=all"))
+
+    def snapshot_worktree(self) -> str:
+        """The SHA of a commit holding the working tree on top of ``HEAD``.
+
+        Built as ``git stash create`` builds one, with untracked files too: the working
+        tree (staged, unstaged, and untracked files ``.gitignore`` does not exclude) goes
+        into a throwaway index, is written as a tree and wrapped in a commit whose parent
+        is ``HEAD``. The user's index, branches and files are not touched; nothing refers
+        to the commit, so git collects it in time. The review then reads it like any other.
+        """
+        head = self.resolve("HEAD")
+        with tempfile.TemporaryDirectory(prefix="reviewer-index-") as tmp:
+            index = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+            self._run("read-tree", head, env=index)
+            self._run("add", "--all", "--", ":/", env=index)
+            tree = self._run("write-tree", env=index).strip()
+        name = self._run("config", "user.name", check=False).strip() or "local"
+        email = self._run("config", "user.email", check=False).strip() or "local@localhost"
+        identity = {f"GIT_{who}_{what}": value for who in ("AUTHOR", "COMMITTER")
+                    for what, value in (("NAME", name), ("EMAIL", email))}  # fmt: skip
+        commit = self._run("commit-tree", tree, "-p", head, "-m", WORKTREE_MESSAGE, env=identity)
+        return commit.strip()

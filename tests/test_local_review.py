@@ -215,3 +215,49 @@ def test_local_decisions_are_filed_under_the_origin_remote(git_repo, tmp_path):
     [entry] = [json.loads(line) for line in run_cli("audit", "query", db=db).stdout.splitlines()]
     assert entry["repo"] == "acme/widgets" and entry["pr"] is None
     assert entry["head_sha"] == git(git_repo.path, "rev-parse", "HEAD").strip()
+
+
+def test_uncommitted_work_is_reviewed_and_said_so(git_repo: GitRepo, tmp_path: Path) -> None:
+    """No --head and a dirty tree: staged, unstaged and untracked (not ignored) files are
+    reviewed against the base, the header says so, and the user's index is untouched."""
+    git_repo.commit("Initial", {"app/core.py": "def f():\n    return 1\n", ".gitignore": "*.log\n"})
+    git_repo.commit("Add g", {"app/more.py": "def g():\n    return 2\n"})
+    git_repo.write("app/core.py", "def f():\n    return 3\n")  # unstaged
+    git_repo.write("app/staged.py", "A = 1\n")
+    git(git_repo.path, "add", "app/staged.py")  # staged
+    git_repo.write("app/new.py", "try:\n    pass\nexcept:\n    pass\n")  # untracked
+    git_repo.write("debug.log", "ignored\n")  # ignored by .gitignore
+    status = git(git_repo.path, "status", "--porcelain")
+
+    proc = run_cli("review", "--repo", str(git_repo.path), "--base", "HEAD~1", "--format",
+                   "json", "--no-audit", db=tmp_path / "r.db")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["coverage"] == {"reviewed": 4, "changed": 4}  # more, core, staged, new
+    assert any(f["path"] == "app/new.py" and f["start_line"] == 3 for f in result["findings"])
+    assert git(git_repo.path, "status", "--porcelain") == status, "the index was touched"
+
+    markdown = run_cli("review", "--repo", str(git_repo.path), "--base", "HEAD~1",
+                       "--no-audit", db=tmp_path / "r.db")  # fmt: skip
+    header = markdown.stdout.splitlines()[2]
+    head = git(git_repo.path, "rev-parse", "HEAD").strip()
+    assert (
+        "..the working tree: uncommitted changes (staged, unstaged and untracked files)" in header
+    )
+    assert header.endswith(f"on top of {head[:10]}**")
+
+    committed = run_cli("review", "--repo", str(git_repo.path), "--base", "HEAD~1", "--head",
+                        "HEAD", "--format", "json", "--no-audit", db=tmp_path / "r.db")  # fmt: skip
+    assert json.loads(committed.stdout)["coverage"] == {"reviewed": 1, "changed": 1}
+
+
+def test_uncommitted_work_alone_against_head(git_repo: GitRepo, tmp_path: Path) -> None:
+    git_repo.commit("Initial", {"app/core.py": "def f():\n    return 1\n"})
+    clean = run_cli("review", "--repo", str(git_repo.path), "--base", "HEAD", "--no-audit",
+                    db=tmp_path / "r.db")  # fmt: skip
+    assert clean.returncode == 2 and "nothing to review" in clean.stderr
+    git_repo.write("app/core.py", "def f():\n    return 2\n")
+    dirty = run_cli("review", "--repo", str(git_repo.path), "--base", "HEAD", "--format",
+                    "json", "--no-audit", db=tmp_path / "r.db")  # fmt: skip
+    assert dirty.returncode == 0, dirty.stderr
+    assert json.loads(dirty.stdout)["coverage"] == {"reviewed": 1, "changed": 1}

@@ -43,13 +43,20 @@ def review(
     base: str = typer.Option(
         ..., "--base", metavar="REF", help="Base ref to compare against (e.g. main)."
     ),
-    head: str = typer.Option("HEAD", "--head", metavar="REF", help="Head ref with the change."),
+    head: str | None = typer.Option(
+        None,
+        "--head",
+        metavar="REF",
+        help="Head ref with the change. Left out: the working tree, uncommitted changes "
+        "and untracked files included, or HEAD when the tree is clean.",
+    ),
     fmt: Format = typer.Option(Format.markdown, "--format", help="Output format."),
     record: bool = typer.Option(
         True, "--audit/--no-audit", help="Append the decision to the local audit log."
     ),
 ) -> None:
-    """Review the change between BASE and HEAD of a local repository."""
+    """Review the change between BASE and HEAD of a local repository (by default the
+    working tree, uncommitted changes included)."""
     import asyncio
 
     from reviewer.context import build_local_context
@@ -64,7 +71,7 @@ def review(
             "note: no model configured (REVIEWER_MODELS); reviewing with the deterministic "
             "checks only, so the verdict cannot be approve"
         )
-    with progress(f"reading {repo} ({base}..{head})"):
+    with progress(f"reading {repo} ({base}..{head or 'the working tree'})"):
         ctx = build_local_context(str(repo), base, head)
     audit = None
     if record:
@@ -78,5 +85,18 @@ def review(
     if fmt is Format.json:
         typer.echo(result.model_dump_json(indent=2))
     else:
-        title = f"{ctx.repo} {ctx.base_sha[:10]}..{ctx.head_sha[:10]}: {ctx.title}"
-        typer.echo(render_markdown(result.decision, result.reports, title=title))
+        typer.echo(render_markdown(result.decision, result.reports, title=_title(ctx)))
+
+
+def _title(ctx: ReviewContext) -> str:
+    """The header line: which change this is, and whether uncommitted work is in it."""
+    from reviewer.context import WORKTREE_REF
+
+    if ctx.head_ref == WORKTREE_REF:
+        # The last commit is the snapshot of the working tree; its parent is HEAD.
+        head = ctx.commits[-2].sha if len(ctx.commits) > 1 else ctx.base_sha
+        return (
+            f"{ctx.repo} {ctx.base_sha[:10]}..the working tree: uncommitted changes "
+            f"(staged, unstaged and untracked files) on top of {head[:10]}"
+        )
+    return f"{ctx.repo} {ctx.base_sha[:10]}..{ctx.head_sha[:10]}: {ctx.title}"
