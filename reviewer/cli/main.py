@@ -31,9 +31,9 @@ app = typer.Typer(
 
 def _print_version(value: bool) -> None:
     if value:
-        from importlib.metadata import version
+        from reviewer import __version__
 
-        typer.echo(f"reviewer {version('pr-reviewer')}")
+        typer.echo(f"reviewer {__version__}")
         raise typer.Exit()
 
 
