@@ -105,8 +105,9 @@ def save_screenshot(driver: Any, name: str) -> Path:
     """Save the whole page as ``<artifacts>/<name>.png`` and return the path."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    height = driver.execute_script("return document.documentElement.scrollHeight")
     width = driver.get_window_size()["width"]
+    driver.set_window_size(width, 600)  # measure the page, not an earlier, taller window
+    height = driver.execute_script("return document.documentElement.scrollHeight")
     driver.set_window_size(width, max(int(height) + 120, 600))
     driver.save_screenshot(str(path))
     return path

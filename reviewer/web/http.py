@@ -1,7 +1,9 @@
 """Response headers every audit response carries (pages and the JSON API alike).
 
 ``Cache-Control: no-store`` keeps audit data out of browser and proxy caches; the rest
-forbid framing, sniffing, referrers, and any script: the pages use none.
+forbid framing, sniffing, and any script (the pages use none). Referrers go to our own
+origin only: with ``no-referrer`` browsers send ``Origin: null`` on form posts, and the
+sign-in's cross-site check needs the real origin.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ SECURITY_HEADERS = {
     "Pragma": "no-cache",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
