@@ -13,8 +13,10 @@ import hashlib
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, insert, text, update
 
@@ -26,8 +28,15 @@ from reviewer.store.models import AuditHead, AuditRow
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def build_chain(engine: Engine, count: int, repos: int = 50, batch: int = 20_000) -> None:
-    """Write a valid chain of ``count`` decision entries fast (bulk inserts)."""
+def build_chain(
+    engine: Engine,
+    count: int,
+    repos: int = 50,
+    batch: int = 20_000,
+    payload_for: Callable[[int], dict[str, Any]] | None = None,
+) -> None:
+    """Write a valid chain of ``count`` decision entries fast (bulk inserts);
+    ``payload_for(seq)`` gives each decision's payload (a plain verdict by default)."""
     prev = GENESIS
     rows = []
     for seq in range(1, count + 1):
@@ -39,7 +48,9 @@ def build_chain(engine: Engine, count: int, repos: int = 50, batch: int = 20_000
             repo=f"org/repo{seq % repos}",
             pr=seq % 997,
             head_sha=f"{seq:040x}",
-            payload={"verdict": "human" if seq % 3 else "approve", "reasons": []},
+            payload=payload_for(seq)
+            if payload_for
+            else {"verdict": "human" if seq % 3 else "approve", "reasons": []},
             prev_hash=prev,
             hash="",
         )

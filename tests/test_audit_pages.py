@@ -179,3 +179,19 @@ def test_the_json_api_keeps_its_bearer_token_and_no_store(client):
     assert refused.status_code == 401 and refused.headers["cache-control"] == "no-store"
     ok = client.get("/api/audit/entries", headers={"Authorization": f"Bearer {TOKEN}"})
     assert ok.status_code == 200 and ok.headers["cache-control"] == "no-store"
+
+
+def test_the_index_catches_up_in_bounded_steps_and_never_twice(engine):
+    from reviewer.audit import AuditLog
+    from reviewer.report import decisions
+    from tests.history import plan_history, write_history
+
+    planned = plan_history(seed=9, prs=6, weeks=1)
+    write_history(AuditLog(engine), planned)
+    first = decisions.sync(engine, limit=5)
+    assert first.behind > 0 and first.added <= 5
+    rest = decisions.sync(engine)
+    assert rest.behind == 0 and first.added + rest.added == len(planned)
+    assert decisions.sync(engine).added == 0
+    listed = decisions.page(engine, decisions.DecisionFilters())
+    assert sorted(r.pr for r in listed.rows) == sorted(p.number for p in planned)

@@ -84,6 +84,7 @@ def serve(
     config = settings()
     configure_logging(config.log_format, config.log_level)
     runtime = build_runtime(config)
+    stop = threading.Event()
     routers = []
     if config.audit_token is not None:
         from reviewer.web.pages import audit_pages_router
@@ -91,13 +92,15 @@ def serve(
         token = config.audit_token.get_secret_value()
         routers.append(audit_router(runtime.audit, token))
         routers.append(audit_pages_router(runtime.audit, token, config.audit_session_seconds))
+        from reviewer.report.decisions import start_indexer
+
+        start_indexer(runtime.engine, stop)
     app = create_app(
         config, runtime.queue, require_signature=not insecure_no_signature, routers=routers
     )
     if insecure_no_signature and config.webhook_secret is None:
         note("warning: accepting unsigned webhooks")
     slots.configure(config.model_max_in_flight)
-    stop = threading.Event()
     if not no_worker:
         runtime.handlers.update(github_handlers(runtime))
         _start_sweeper(runtime, stop)

@@ -10,9 +10,11 @@ appended and cost the same on page 1 and page 10,000.
 from __future__ import annotations
 
 import json
+import threading
 from datetime import date, timedelta
 from typing import Any
 
+import structlog
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, Select, and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -22,6 +24,8 @@ from reviewer.store.models import AuditDecisionIndex, AuditDecisionReason, Audit
 
 BATCH = 5000
 PAGE = 50
+REQUEST_SYNC_LIMIT = 20_000
+log = structlog.get_logger("reviewer.report")
 
 
 class DecisionFilters(BaseModel):
@@ -46,6 +50,7 @@ class DecisionRow(BaseModel):
 
 class DecisionPage(BaseModel):
     rows: list[DecisionRow]
+    behind: int = 0  # entries the index has not read yet (listed once it catches up)
     older: int | None  # pass as ``before`` for the next (older) page
     newer: int | None  # pass as ``after`` for the previous (newer) page
 
@@ -55,15 +60,23 @@ def _insert(engine: Engine, table: Any) -> Any:
     return dialect.insert(table).on_conflict_do_nothing()
 
 
-def sync(engine: Engine) -> int:
-    """Index decisions appended since the last sync; returns how many were added."""
+class SyncResult(BaseModel):
+    added: int
+    behind: int  # audit entries not yet read into the index
+
+
+def sync(engine: Engine, limit: int | None = None) -> SyncResult:
+    """Index decisions appended since the last sync, reading at most ``limit`` entries
+    (all when None): a request catches up on what arrived since the last one, and the
+    background indexer of ``reviewer serve`` does the long first build."""
     added = 0
     with engine.begin() as conn:
         cursor = conn.execute(select(AuditIndexHead.seq).where(AuditIndexHead.id == 1)).scalar()
         head = conn.execute(select(func.max(AuditRow.seq))).scalar() or 0
         cursor = cursor or 0
-    while cursor < head:
-        upto = min(cursor + BATCH * 4, head)
+    stop = head if limit is None else min(head, cursor + limit)
+    while cursor < stop:
+        upto = min(cursor + BATCH, stop)
         with engine.begin() as conn:
             rows = conn.execute(
                 select(AuditRow.seq, AuditRow.at, AuditRow.repo, AuditRow.pr, AuditRow.payload)
@@ -93,7 +106,25 @@ def sync(engine: Engine) -> int:
             conn.execute(update(AuditIndexHead).where(AuditIndexHead.id == 1).values(seq=upto))
         added += len(decisions)
         cursor = upto
-    return added
+    return SyncResult(added=added, behind=head - cursor)
+
+
+def keep_synced(engine: Engine, stop: threading.Event, every_seconds: float = 5.0) -> None:
+    """The background indexer: catch up, then follow the log until ``stop`` is set."""
+    while not stop.is_set():
+        try:
+            sync(engine)
+        except Exception:  # the next round retries; the pages say how far behind it is
+            log.exception("audit.index_sync_failed")
+        stop.wait(every_seconds)
+
+
+def start_indexer(engine: Engine, stop: threading.Event) -> threading.Thread:
+    thread = threading.Thread(
+        target=keep_synced, args=(engine, stop), name="audit-indexer", daemon=True
+    )
+    thread.start()
+    return thread
 
 
 def _filtered(filters: DecisionFilters) -> Select[Any]:

@@ -215,8 +215,9 @@ def audit_pages_router(audit: AuditLog, token: str, session_seconds: int) -> API
         except ValidationError as exc:
             filters = decisions.DecisionFilters()
             error = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
-        decisions.sync(audit.engine)
+        synced = decisions.sync(audit.engine, limit=decisions.REQUEST_SYNC_LIMIT)
         found = decisions.page(audit.engine, filters, before=before, after=after)
+        found.behind = synced.behind
         query = {k: v for k, v in filters.model_dump(mode="json").items() if v is not None}
         return _html(
             render(
