@@ -30,7 +30,7 @@ _OPTIONS = {
     "style": _STYLE,
     "js": [],
     "disable_xml_declaration": True,
-    "width": 720,
+    "width": 600,
     "height": 300,
     "legend_at_bottom": True,
     "print_values": False,
