@@ -128,17 +128,16 @@ def evidence(
 
     Exits 1 when an entry does not verify (or the log has none for the PR).
     """
-    from reviewer.report.evidence import evidence_pack, parse_ref, summary
+    from reviewer.report.evidence import evidence_pack, parse_ref
 
     repo, number = parse_ref(ref)
     pack = evidence_pack(_log(), repo, number)
     if fmt is EvidenceFormat.json:
         typer.echo(pack.model_dump_json(indent=2))
     else:
-        from reviewer.web.templating import render
+        from reviewer.web.templating import evidence_html
 
-        summaries = [summary(item.entry) for item in pack.entries]
-        typer.echo(render("evidence.html", pack=pack, summaries=summaries, standalone=True))
+        typer.echo(evidence_html(pack, standalone=True))
     if not pack.verified:
         raise typer.Exit(1)
 

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from reviewer.audit import AuditLog
 from reviewer.report import decisions
 from reviewer.report.charts import all_charts
-from reviewer.report.evidence import evidence_pack, summary
+from reviewer.report.evidence import evidence_pack
 from reviewer.report.outcomes import outcome_report
 from reviewer.web.http import NoStoreRoute
 from reviewer.web.session import (
@@ -31,7 +31,7 @@ from reviewer.web.session import (
     Sessions,
     same_origin,
 )
-from reviewer.web.templating import render
+from reviewer.web.templating import evidence_html, render
 
 log = structlog.get_logger("reviewer.web")
 MAX_FORM_BYTES = 4096
@@ -141,17 +141,6 @@ class AuditPages:
             self._reports[key] = (report, all_charts(report.overall))
         return self._reports[key]
 
-    def evidence(self, session: Session, owner: str, name: str, number: int) -> str:
-        pack = evidence_pack(self.audit, f"{owner}/{name}", number)
-        return render(
-            "evidence.html",
-            pack=pack,
-            summaries=[summary(item.entry) for item in pack.entries],
-            base=f"/audit/pr/{owner}/{name}/{number}",
-            signed_in=True,
-            csrf=session.csrf,
-        )
-
 
 def audit_pages_router(audit: AuditLog, token: str, session_seconds: int) -> APIRouter:
     pages = AuditPages(audit, token, session_seconds)
@@ -233,43 +222,31 @@ def audit_pages_router(audit: AuditLog, token: str, session_seconds: int) -> API
             400 if error else 200,
         )
 
-    @router.get("/pr/{owner}/{name}/{number:int}.json")
-    def evidence_json(request: Request, owner: Name, name: Name, number: int) -> Response:
+    @router.get("/pr/{owner}/{name}/{number:int}.{fmt}")
+    def evidence_download(
+        request: Request,
+        owner: Name,
+        name: Name,
+        number: int,
+        fmt: Annotated[str, Path(pattern=r"^(json|html)$")],
+    ) -> Response:
+        """The pack as a file to keep: JSON, or a standalone HTML page."""
         session = guarded(request)
         if isinstance(session, Response):
             return session
         pack = evidence_pack(audit, f"{owner}/{name}", number)
-        return JSONResponse(
-            pack.model_dump(mode="json"),
-            headers={
-                "Content-Disposition": f'attachment; filename="evidence-{name}-{number}.json"'
-            },
-        )
-
-    @router.get("/pr/{owner}/{name}/{number:int}.html")
-    def evidence_file(request: Request, owner: Name, name: Name, number: int) -> Response:
-        session = guarded(request)
-        if isinstance(session, Response):
-            return session
-        pack = evidence_pack(audit, f"{owner}/{name}", number)
-        body = render(
-            "evidence.html",
-            pack=pack,
-            summaries=[summary(item.entry) for item in pack.entries],
-            standalone=True,
-        )
-        return HTMLResponse(
-            body,
-            headers={
-                "Content-Disposition": f'attachment; filename="evidence-{name}-{number}.html"'
-            },
-        )
+        saved = {"Content-Disposition": f'attachment; filename="evidence-{name}-{number}.{fmt}"'}
+        if fmt == "json":
+            return JSONResponse(pack.model_dump(mode="json"), headers=saved)
+        return HTMLResponse(evidence_html(pack, standalone=True), headers=saved)
 
     @router.get("/pr/{owner}/{name}/{number:int}")
     def evidence(request: Request, owner: Name, name: Name, number: int) -> Response:
         session = guarded(request)
         if isinstance(session, Response):
             return session
-        return _html(pages.evidence(session, owner, name, number))
+        pack = evidence_pack(audit, f"{owner}/{name}", number)
+        base = f"/audit/pr/{owner}/{name}/{number}"
+        return _html(evidence_html(pack, base=base, signed_in=True, csrf=session.csrf))
 
     return router

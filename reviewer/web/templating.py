@@ -12,6 +12,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from reviewer.report.evidence import EvidencePack, summary
+
 
 def _fmt(value: object, digits: int = 1) -> str:
     if value is None:
@@ -40,3 +42,9 @@ def environment() -> Environment:
 
 def render(template: str, **context: Any) -> str:
     return environment().get_template(template).render(**context)
+
+
+def evidence_html(pack: EvidencePack, **context: Any) -> str:
+    """A PR's evidence pack as a page (``standalone=True``: a file to keep)."""
+    summaries = [summary(item.entry) for item in pack.entries]
+    return render("evidence.html", pack=pack, summaries=summaries, **context)
