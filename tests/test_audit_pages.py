@@ -181,11 +181,13 @@ def test_the_json_api_keeps_its_bearer_token_and_no_store(client):
     assert ok.status_code == 200 and ok.headers["cache-control"] == "no-store"
 
 
-def test_the_index_catches_up_in_bounded_steps_and_never_twice(engine):
+@pytest.mark.parametrize("backend", ["engine", "postgres_engine"])
+def test_the_index_catches_up_in_bounded_steps_and_never_twice(backend, request):
     from reviewer.audit import AuditLog
     from reviewer.report import decisions
     from tests.history import plan_history, write_history
 
+    engine = request.getfixturevalue(backend)
     planned = plan_history(seed=9, prs=6, weeks=1)
     write_history(AuditLog(engine), planned)
     first = decisions.sync(engine, limit=5)
@@ -195,3 +197,6 @@ def test_the_index_catches_up_in_bounded_steps_and_never_twice(engine):
     assert decisions.sync(engine).added == 0
     listed = decisions.page(engine, decisions.DecisionFilters())
     assert sorted(r.pr for r in listed.rows) == sorted(p.number for p in planned)
+    code = next(c for p in planned for c in p.codes)
+    coded = decisions.page(engine, decisions.DecisionFilters(code=code))
+    assert {r.pr for r in coded.rows} == {p.number for p in planned if code in p.codes}

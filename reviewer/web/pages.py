@@ -8,6 +8,7 @@ Mounted only when ``REVIEWER_AUDIT_TOKEN`` is set. Every page needs a session (s
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from time import monotonic
 from typing import Annotated, Any
 from urllib.parse import parse_qs, urlencode
 
@@ -37,6 +38,7 @@ log = structlog.get_logger("reviewer.web")
 MAX_FORM_BYTES = 4096
 Name = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,100}$")]
 REPORT_CACHE = 8
+REPORT_MAX_AGE_SECONDS = 60.0
 
 
 def _html(body: str, status: int = 200) -> HTMLResponse:
@@ -54,7 +56,7 @@ class AuditPages:
     def __init__(self, audit: AuditLog, token: str, session_seconds: int) -> None:
         self.audit = audit
         self.sessions = Sessions(token, session_seconds)
-        self._reports: dict[tuple[Any, ...], tuple[Any, list[str]]] = {}
+        self._reports: dict[tuple[Any, ...], tuple[Any, float, Any, list[str]]] = {}
 
     # -- sign-in --------------------------------------------------------------------
 
@@ -130,16 +132,23 @@ class AuditPages:
     def report(
         self, repo: str | None, since: date | None, until: date | None
     ) -> tuple[Any, list[str]]:
-        """The report for these filters, cached until the chain grows."""
-        key = (repo, since, until, self.audit.head())
-        if key not in self._reports:
+        """The report for these filters. Computing it reads (and verifies) the whole log, so
+        a result is reused until the chain grows and it is ``REPORT_MAX_AGE`` old; the page
+        shows the time it is "as of"."""
+        key = (repo, since, until)
+        head = self.audit.head()
+        cached = self._reports.get(key)
+        if cached is None or (
+            cached[0] != head and monotonic() - cached[1] > REPORT_MAX_AGE_SECONDS
+        ):
             start = datetime.combine(since, time(), UTC) if since else None
             end = datetime.combine(until, time(), UTC) if until else None
             report = outcome_report(self.audit, repo=repo, since=start, until=end)
-            if len(self._reports) >= REPORT_CACHE:
+            if len(self._reports) >= REPORT_CACHE and key not in self._reports:
                 self._reports.pop(next(iter(self._reports)))
-            self._reports[key] = (report, all_charts(report.overall))
-        return self._reports[key]
+            cached = (head, monotonic(), report, all_charts(report.overall))
+            self._reports[key] = cached
+        return cached[2], cached[3]
 
 
 def audit_pages_router(audit: AuditLog, token: str, session_seconds: int) -> APIRouter:
