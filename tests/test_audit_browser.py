@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from reviewer.report.outcomes import outcome_report
 from tests.audit_site import TOKEN, build_site
@@ -25,6 +26,7 @@ def type_token(browser, url: str, token: str) -> None:
     assert browser.find_element(By.CSS_SELECTOR, "label[for=token]").text == "Audit token"
     field.send_keys(token)
     browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    WebDriverWait(browser, 10).until(staleness_of(field))  # the answer page has loaded
 
 
 def test_auditor_signs_in_reads_figures_filters_and_opens_evidence(browser, live_app, site):
@@ -41,10 +43,14 @@ def test_auditor_signs_in_reads_figures_filters_and_opens_evidence(browser, live
     assert not browser.execute_script("return document.cookie")  # HttpOnly: no script sees it
     save_screenshot(browser, "audit-report")
 
-    browser.find_element(By.LINK_TEXT, "Decisions").click()
+    decisions = browser.find_element(By.LINK_TEXT, "Decisions")
+    decisions.click()
+    WebDriverWait(browser, 10).until(staleness_of(decisions))
     Select(browser.find_element(By.ID, "f-verdict")).select_by_value("shadow_approve")
     browser.find_element(By.ID, "f-author").send_keys("ai")
+    old_page = browser.find_element(By.TAG_NAME, "main")
     browser.find_element(By.CSS_SELECTOR, "form.filters button").click()
+    WebDriverWait(browser, 10).until(staleness_of(old_page))
     assert (
         "verdict=shadow_approve" in browser.current_url and "author_type=ai" in browser.current_url
     )
@@ -55,6 +61,7 @@ def test_auditor_signs_in_reads_figures_filters_and_opens_evidence(browser, live
     save_screenshot(browser, "audit-decisions")
 
     rows[0].find_element(By.TAG_NAME, "a").click()
+    WebDriverWait(browser, 10).until(staleness_of(rows[0]))
     assert browser.find_element(By.CSS_SELECTOR, '[data-figure="verified"]').text == "Verified"
     kinds = [
         td.text for td in browser.find_elements(By.CSS_SELECTOR, "tbody > tr > td:nth-child(3)")
