@@ -30,7 +30,7 @@ _OPTIONS = {
     "style": _STYLE,
     "js": [],
     "disable_xml_declaration": True,
-    "width": 600,
+    "width": 580,
     "height": 300,
     "legend_at_bottom": True,
     "print_values": False,
@@ -64,7 +64,7 @@ def weekly_verdicts(figures: Figures) -> str:
 
 def speed(figures: Figures) -> str:
     chart = pygal.Bar(title="Minutes from open to first approval and to merge", **_OPTIONS)
-    chart.x_labels = ["approval median", "approval p75", "merge median", "merge p75"]
+    chart.x_labels = ["approval p50", "approval p75", "merge p50", "merge p75"]
     for who in ("ai", "human"):
         approval = figures.speed.to_first_approval[who]
         merge = figures.speed.to_merge[who]
