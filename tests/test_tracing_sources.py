@@ -305,8 +305,11 @@ def test_agent_reports_skipped_with_the_trace_and_flags_a_dangling_import(
     assert "`lib.api.fetch` was removed" in report.findings[0].title
 
 
-def test_github_first_review_indexes_only_files_near_the_change(fake_github, app_keys):
+def test_github_first_review_indexes_only_files_near_the_change(fake_github, app_keys, monkeypatch):
+    """The cap, not the time budget, limits what is read: a loaded machine must not matter."""
     from subagents.tracing.candidates import REMOTE_INDEX_CAP
+
+    monkeypatch.setenv("REVIEWER_TRACE_TIME_BUDGET_SECONDS", "120")
 
     far = {f"vendor/pkg{i}/mod.py": f"def helper{i}():\n    return {i}\n" for i in range(550)}
     old = {**LIB, **far}
