@@ -4,73 +4,112 @@ Only the fields routing and jobs need are modelled, and unknown fields are ignor
 payload GitHub grows tomorrow still parses. Fields GitHub documents as nullable (a PR body,
 the head repo of a deleted fork, a ghost user) are optional here: a real delivery must never
 fail validation because of them.
+
+Every field is bounded to what GitHub can send and what our columns hold (PostgreSQL
+``integer`` is 32-bit, ``bigint`` 64-bit, ``varchar(64)`` for SHAs, ``varchar(200)`` for repo
+names; no NUL byte or lone surrogate fits in PostgreSQL text or UTF-8). A signed delivery out
+of range is a 400 naming the field, decided before anything is written.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+
+Number = Annotated[int, Field(ge=1, le=INT32_MAX)]
+"""PR and issue numbers, installation ids: ``integer`` columns."""
+Id = Annotated[int, Field(ge=0, le=INT64_MAX)]
+"""Comment, user, review and check-run ids: ``bigint`` where stored."""
+Sha = Annotated[str, StringConstraints(pattern=r"^(?:[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$")]
+Login = Annotated[str, StringConstraints(max_length=100)]
+RepoName = Annotated[str, StringConstraints(min_length=3, max_length=200)]
+Ref = Annotated[str, StringConstraints(max_length=1024)]
+Word = Annotated[str, StringConstraints(max_length=64)]
+Title = Annotated[str, StringConstraints(max_length=1024)]
+Text = Annotated[str, StringConstraints(max_length=262_144)]
+Url = Annotated[str, StringConstraints(max_length=2048)]
+
+
+def check_text(value: str) -> str:
+    """Refuse the characters no database text column and no UTF-8 encoder accepts."""
+    if "\x00" in value:
+        raise ValueError("contains a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("contains a lone surrogate (not valid Unicode)") from None
+    return value
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
 
+    @field_validator("*")
+    @classmethod
+    def _valid_text(cls, value: Any) -> Any:
+        return check_text(value) if isinstance(value, str) else value
+
 
 class User(_Model):
-    login: str
-    id: int | None = None
-    type: str = "User"
+    login: Login
+    id: Id | None = None
+    type: Word = "User"
 
 
 class Repository(_Model):
-    full_name: str
-    default_branch: str | None = None
+    full_name: RepoName
+    default_branch: Ref | None = None
     owner: User | None = None
 
 
 class Installation(_Model):
-    id: int
+    id: Number
 
 
 class Label(_Model):
-    name: str
+    name: Title
 
 
 class RepoRef(_Model):
     """The repo of a PR head or base; ``full_name`` tells a fork from the base repo."""
 
-    full_name: str | None = None
+    full_name: RepoName | None = None
 
 
 class Branch(_Model):
     """``pull_request.head`` / ``.base``; ``repo`` is null when a fork was deleted."""
 
-    sha: str
-    ref: str
+    sha: Sha
+    ref: Ref
     repo: RepoRef | None = None
 
 
 class PullRequest(_Model):
-    number: int
-    state: str
+    number: Number
+    state: Word
     draft: bool = False
-    title: str = ""
-    body: str | None = None
+    title: Title = ""
+    body: Text | None = None
     user: User | None = None
-    author_association: str = "NONE"
+    author_association: Word = "NONE"
     head: Branch
     base: Branch
     labels: list[Label] = Field(default_factory=list)
     merged: bool | None = None
-    merge_commit_sha: str | None = None
+    merge_commit_sha: Sha | None = None
     merged_by: User | None = None
-    merged_at: str | None = None
-    html_url: str | None = None
+    merged_at: Word | None = None
+    html_url: Url | None = None
 
 
 class Change(_Model):
     """One entry of ``changes`` on an ``edited`` event: the value before the edit."""
 
-    from_: str | None = Field(default=None, alias="from")
+    from_: Text | None = Field(default=None, alias="from")
 
 
 class BaseChange(_Model):
@@ -89,33 +128,33 @@ class Changes(_Model):
 class IssuePullRequestMarker(_Model):
     """Present on an issue that is a pull request; its content does not matter."""
 
-    url: str | None = None
+    url: Url | None = None
 
 
 class Issue(_Model):
-    number: int
+    number: Number
     pull_request: IssuePullRequestMarker | None = None
 
 
 class Comment(_Model):
-    id: int
-    body: str = ""
+    id: Id
+    body: Text = ""
     user: User | None = None
-    author_association: str = "NONE"
+    author_association: Word = "NONE"
 
 
 class App(_Model):
-    id: int | None = None
-    slug: str | None = None
+    id: Id | None = None
+    slug: Login | None = None
 
 
 class CheckRunPullRequest(_Model):
-    number: int
+    number: Number
 
 
 class CheckRun(_Model):
-    id: int | None = None
-    head_sha: str
+    id: Id | None = None
+    head_sha: Sha
     pull_requests: list[CheckRunPullRequest] = Field(default_factory=list)
     app: App | None = None
 
@@ -123,7 +162,7 @@ class CheckRun(_Model):
 class Event(_Model):
     """Fields every delivery may carry; also the model for events we do not route."""
 
-    action: str | None = None
+    action: Word | None = None
     repository: Repository | None = None
     installation: Installation | None = None
     sender: User | None = None
@@ -136,9 +175,9 @@ class PullRequestEvent(Event):
 
 
 class Review(_Model):
-    id: int | None = None
-    state: str = ""
-    commit_id: str | None = None
+    id: Id | None = None
+    state: Word = ""
+    commit_id: Sha | None = None
     user: User | None = None
 
 
@@ -157,7 +196,7 @@ class CheckRunEvent(Event):
 
 
 class ReviewThread(_Model):
-    node_id: str | None = None
+    node_id: Url | None = None
     comments: list[Comment] = Field(default_factory=list)
 
 

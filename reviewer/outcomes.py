@@ -5,17 +5,12 @@ These entries are what ``reviewer report outcomes`` computes its figures from.""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
 from reviewer.audit import AuditEntry, AuditLog
 from reviewer.authorship import author_type
-
-# GitHub's revert button writes 'Revert "<title>"' and a body 'Reverts owner/repo#N';
-# ``git revert`` writes 'This reverts commit <sha>.'
-_REVERTS_PR = re.compile(r"\bReverts\s+([\w.-]+/[\w.-]+)#(\d+)")
-_REVERTS_COMMIT = re.compile(r"\bThis reverts commit ([0-9a-f]{7,40})")
+from reviewer.reverts import REVERTS_COMMIT, REVERTS_PR
 
 
 def last_decision(
@@ -123,7 +118,8 @@ def record_merge(
     """Append ``merged`` and, when this PR reverts an earlier merged one, ``reverted``.
 
     ``payload`` carries the merge fields of the ``pull_request.closed`` delivery:
-    ``merge_commit_sha``, ``merged_by``, ``merged_at``, ``html_url``, ``title``, ``body``.
+    ``merge_commit_sha``, ``merged_by``, ``merged_at``, ``html_url`` and ``reverts`` (the
+    revert markers of its title and body; jobs queued before carry ``title`` and ``body``).
     """
     decision = last_decision(audit, repo, pr, head_sha) or last_decision(audit, repo, pr)
     merged = audit.append(
@@ -167,9 +163,10 @@ def record_merge(
 
 
 def _reverted_merge(audit: AuditLog, repo: str, payload: dict[str, Any]) -> AuditEntry | None:
-    text = f"{payload.get('title', '')}\n{payload.get('body', '')}"
-    by_pr = _REVERTS_PR.search(text)
-    by_commit = _REVERTS_COMMIT.search(text)
+    # Jobs queued before intake kept only the markers carry the title and body instead.
+    text = "\n".join(str(payload.get(key) or "") for key in ("reverts", "title", "body"))
+    by_pr = REVERTS_PR.search(text)
+    by_commit = REVERTS_COMMIT.search(text)
     if by_pr is None and by_commit is None:
         return None
     for entry in audit.entries(repo=repo, kind="merged"):

@@ -28,6 +28,7 @@ from reviewer.events import (
 )
 from reviewer.labels import LABEL_HUMAN
 from reviewer.queue.base import JobKind, JobRequest
+from reviewer.reverts import revert_markers
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 EVENT_HEADER = "X-GitHub-Event"
@@ -101,6 +102,8 @@ def parse(headers: Mapping[str, str], body: bytes) -> Delivery:
         data = json.loads(body)
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
         raise WebhookError(f"malformed JSON body: {exc}") from None
+    except RecursionError:
+        raise WebhookError("malformed JSON body: nested too deeply") from None
     if not isinstance(data, dict):
         raise WebhookError(f"JSON body must be an object, got {type(data).__name__}")
     try:
@@ -217,8 +220,7 @@ def _route_merge(delivery: Delivery, event: PullRequestEvent) -> JobRequest:
         merged_by=pr.merged_by.login if pr.merged_by else None,
         merged_at=pr.merged_at,
         html_url=pr.html_url,
-        title=pr.title,
-        body=(pr.body or "")[:4000],
+        reverts=revert_markers(pr.title, pr.body),
     )
 
 
@@ -329,7 +331,8 @@ def _route_thread(delivery: Delivery, event: PullRequestReviewThreadEvent) -> Jo
         installation_id=_installation(event),
         repo=_repo(event),
         pr=event.pull_request.number,
-        head_sha=f"thread:{root.id}:{delivery.delivery_id}",
+        # One job per delivery; the digest keeps the key within the 64-character column.
+        head_sha=f"thread:{root.id}:{hashlib.sha256(delivery.delivery_id.encode()).hexdigest()[:16]}",
         payload={
             "signal": "resolved",
             "resolved": delivery.action == "resolved",

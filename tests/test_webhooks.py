@@ -429,10 +429,10 @@ def test_route_is_pure() -> None:
 
 def test_merged_pr_becomes_an_outcome_job() -> None:
     data = load("pull_request/closed.payload.json")
-    data["pull_request"].update(merged=True, merge_commit_sha="m" * 40, merged_by={"login": "octo"})
+    data["pull_request"].update(merged=True, merge_commit_sha="e" * 40, merged_by={"login": "octo"})
     routed = deliver("pull_request", data)
     assert isinstance(routed, JobRequest) and routed.kind is JobKind.outcome
-    assert routed.payload["merge_commit_sha"] == "m" * 40
+    assert routed.payload["merge_commit_sha"] == "e" * 40
     assert routed.payload["merged_by"] == "octo"
 
 

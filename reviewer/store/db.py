@@ -38,7 +38,11 @@ def _sqlite_setup(engine: Engine) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite files get their directory created."""
+    """An engine for ``url``; SQLite files get their directory created.
+
+    ``hide_parameters``: bound values (PR text, bodies with keys) never reach an error
+    message, so a failed statement cannot leak them into a log.
+    """
     try:
         parsed = make_url(url)
     except Exception as exc:
@@ -47,13 +51,13 @@ def make_engine(url: str) -> Engine:
     if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"timeout": 30})
+        engine = create_engine(parsed, connect_args={"timeout": 30}, hide_parameters=True)
         _sqlite_setup(engine)
         return engine
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
     raise ConfigError(f"REVIEWER_DATABASE_URL: unsupported database {backend!r}")
 
 
