@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from reviewer.codeowners import load_codeowners
-from reviewer.diff import parse_patch, split_git_diff
+from reviewer.diff import parse_patch
 from reviewer.errors import GitError, PolicyError
 from reviewer.gitlocal import LocalRepo
 from reviewer.guidance import GuidanceDoc, load_default_guidance, parse_guidance
@@ -153,7 +153,7 @@ def build_local_context(path: str, base: str, head: str | None = "HEAD") -> Revi
     if not commits:
         raise GitError(f"{head!r} has no commits that {base!r} lacks: there is nothing to review")
     files, unreviewable = [], []
-    for section in split_git_diff(repo.diff(merge_base, head_sha)):
+    for section in repo.file_diffs(merge_base, head_sha):
         parsed = parse_patch(section.patch) if section.patch else None
         patch = section.patch
         if patch is not None and len(patch) > MAX_PATCH_CHARS:

@@ -29,7 +29,10 @@ def parse_patch(patch: str) -> ParsedPatch:
     left: set[int] = set()
     old = new = 0
     in_hunk = False
-    for raw in patch.splitlines():
+    # Lines end at "\n" only: ``splitlines`` would also cut at U+2028, form feeds and the
+    # like inside an added line, and the text after such a character would go unscanned.
+    for raw in patch.removesuffix("\n").split("\n"):
+        raw = raw.removesuffix("\r")
         match = _HUNK.match(raw)
         if match:
             old, new = int(match.group(1)), int(match.group(3))
@@ -56,58 +59,117 @@ def parse_patch(patch: str) -> ParsedPatch:
     return ParsedPatch(added, removed, frozenset(right), frozenset(left))
 
 
+SYMLINK_MODE = "120000"
+SUBMODULE_MODE = "160000"
+
+
 @dataclass(frozen=True)
 class FileDiff:
-    """One file's section of ``git diff`` output."""
+    """One file of a ``git diff``: names and modes from ``--raw -z`` (exact, whatever bytes a
+    path holds), the hunks from the patch output."""
 
     path: str
     old_path: str | None
     status: str
     binary: bool
     patch: str | None
+    mode: str = ""
+    old_mode: str = ""
 
 
-_DIFF_HEADER = re.compile(r"^diff --git a/(.+?) b/(.+)$")
+@dataclass(frozen=True)
+class RawEntry:
+    """One record of ``git diff --raw -z``."""
+
+    old_mode: str
+    new_mode: str
+    letter: str
+    path: str
+    old_path: str | None
 
 
-def split_git_diff(text: str) -> list[FileDiff]:
-    """Split ``git diff`` output into per-file patches in the shape GitHub's files API uses."""
+_STATUS = {"A": "added", "D": "removed", "M": "modified", "R": "renamed", "C": "copied"}
+
+
+def parse_raw(raw: str) -> list[RawEntry]:
+    """Parse ``git diff --raw -z`` output: NUL-separated, so no path is ever quoted or split."""
+    fields = raw.split("\0")
+    entries: list[RawEntry] = []
+    index = 0
+    while index < len(fields) and fields[index].startswith(":"):
+        meta = fields[index][1:].split()
+        if len(meta) != 5:
+            raise ValueError(f"unexpected git diff --raw record: {fields[index][:80]!r}")
+        old_mode, new_mode, _, _, status = meta
+        letter = status[:1]
+        if letter in "RC":
+            old_path, path = fields[index + 1], fields[index + 2]
+            index += 3
+        else:
+            old_path, path = None, fields[index + 1]
+            index += 2
+        entries.append(RawEntry(old_mode, new_mode, letter, path, old_path))
+    return entries
+
+
+def split_sections(patch: str) -> list[list[str]]:
+    """The patch output cut at each ``diff --git`` line (a content line always starts with
+    ``+``, ``-``, space or ``\\``, so it can never be mistaken for one)."""
     sections: list[list[str]] = []
-    for line in text.splitlines():
+    for line in patch.split("\n"):
         if line.startswith("diff --git "):
             sections.append([line])
         elif sections:
             sections[-1].append(line)
-    return [_file_diff(section) for section in sections]
+    return sections
 
 
-def _file_diff(lines: list[str]) -> FileDiff:
-    header = _DIFF_HEADER.match(lines[0])
-    old_path = new_path = header.group(2) if header else lines[0].split(" b/", 1)[-1]
-    if header:
-        old_path = header.group(1)
-    status = "modified"
-    binary = False
-    body_start = None
-    for index, line in enumerate(lines[1:], start=1):
-        if line.startswith("new file mode"):
-            status = "added"
-        elif line.startswith("deleted file mode"):
-            status = "removed"
-        elif line.startswith("rename from "):
-            status, old_path = "renamed", line[len("rename from ") :]
-        elif line.startswith("rename to "):
-            new_path = line[len("rename to ") :]
-        elif line.startswith("Binary files ") or line == "GIT binary patch":
-            binary = True
-        elif line.startswith("@@"):
-            body_start = index
-            break
-    patch = "\n".join(lines[body_start:]) if body_start is not None else None
-    return FileDiff(
-        path=new_path,
-        old_path=old_path if status == "renamed" else None,
-        status=status,
-        binary=binary,
-        patch=patch,
+def pair_diff(raw: str, patch: str) -> list[FileDiff]:
+    """Join ``--raw -z`` records with the patch sections of the same diff, in order.
+
+    Paths come only from the raw records: the ``diff --git a/x b/y`` header is ambiguous
+    (a path may contain `` b/``) and quoted when a path holds unusual bytes. A type change
+    (file to symlink) is two sections for one record. A mismatch raises ``ValueError``.
+    """
+    entries = parse_raw(raw)
+    sections = split_sections(patch)
+    files: list[FileDiff] = []
+    position = 0
+    for entry in entries:
+        count = 2 if entry.letter == "T" else 1
+        own = sections[position : position + count]
+        position += count
+        if len(own) != count:
+            raise ValueError("git diff --raw and the patch disagree on the number of files")
+        bodies = [_body(section) for section in own]
+        hunks = [body for body in bodies if body is not None]
+        files.append(
+            FileDiff(
+                path=entry.path,
+                old_path=entry.old_path if entry.letter == "R" else None,
+                status=_STATUS.get(entry.letter, "changed"),
+                binary=any(_is_binary(section) for section in own),
+                patch="\n".join(hunks) if hunks else None,
+                mode=entry.new_mode,
+                old_mode=entry.old_mode,
+            )
+        )
+    if position != len(sections):
+        raise ValueError("git diff --raw and the patch disagree on the number of files")
+    return files
+
+
+def _header(section: list[str]) -> list[str]:
+    end = next((i for i, line in enumerate(section) if line.startswith("@@")), len(section))
+    return section[:end]
+
+
+def _is_binary(section: list[str]) -> bool:
+    return any(
+        line.startswith("Binary files ") or line == "GIT binary patch" for line in _header(section)
     )
+
+
+def _body(section: list[str]) -> str | None:
+    start = len(_header(section))
+    return "\n".join(section[start:]) if start < len(section) else None

@@ -11,6 +11,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from reviewer.diff import FileDiff, pair_diff
 from reviewer.errors import GitError
 
 MAX_OUTPUT_BYTES = 200 * 1024 * 1024
@@ -78,8 +79,16 @@ class LocalRepo:
                 rows.append((sha, author, message.strip()))
         return rows
 
-    def diff(self, base: str, head: str) -> str:
-        return self._run("diff", "--no-color", "--no-ext-diff", "--find-renames", "-U3", base, head)
+    def file_diffs(self, base: str, head: str) -> list[FileDiff]:
+        """Every changed file of ``base..head``: exact paths and modes from ``--raw -z``, hunks
+        from the patch of the same diff (see :func:`reviewer.diff.pair_diff`)."""
+        options = ("--no-color", "--no-ext-diff", "--find-renames", "--no-abbrev")
+        raw = self._run("diff", *options, "--raw", "-z", base, head)
+        patch = self._run("diff", *options, "-U3", base, head)
+        try:
+            return pair_diff(raw, patch)
+        except ValueError as exc:
+            raise GitError(f"could not read the diff of {base[:12]}..{head[:12]}: {exc}") from None
 
     def show(self, ref: str, path: str) -> str | None:
         """A file's text at ``ref``, or None when it does not exist there."""

@@ -49,7 +49,6 @@ def touch_function(repo: Path, spec: str) -> str:
 def child(repo: Path, base: str, cache: Path) -> None:
     """One trace in this process; prints a JSON line with time, RSS and counts."""
     started = time.perf_counter()
-    from reviewer.diff import split_git_diff
     from reviewer.gitlocal import LocalRepo
     from subagents.tracing.cache import FactCache
     from subagents.tracing.query import trace_change
@@ -57,7 +56,7 @@ def child(repo: Path, base: str, cache: Path) -> None:
 
     imported = time.perf_counter()
     local = LocalRepo(repo)
-    files = split_git_diff(local.diff(base, "HEAD"))
+    files = local.file_diffs(base, "HEAD")
     trace = trace_change(GitTreeSource(repo, "HEAD"), files, FactCache(cache))
     done = time.perf_counter()
     print(json.dumps({

@@ -48,7 +48,6 @@ def trace(
 ) -> None:
     """Print the traced call paths of the change BASE..HEAD, or of one --symbol; or,
     with --index, fill the facts cache so later traces of the tree are complete and fast."""
-    from reviewer.diff import split_git_diff
     from reviewer.gitlocal import LocalRepo
     from subagents.tracing import render_trace, trace_change, trace_symbol
     from subagents.tracing.source import GitTreeSource
@@ -66,7 +65,7 @@ def trace(
         local = LocalRepo(repo)
         base_sha, head_sha = local.resolve(base or ""), local.resolve(head)
         merge_base = local.merge_base(base_sha, head_sha)
-        files = split_git_diff(local.diff(merge_base, head_sha))
+        files = local.file_diffs(merge_base, head_sha)
         result = trace_change(
             GitTreeSource(local.root, head_sha), files, cache=None if cache else False
         )
