@@ -55,3 +55,16 @@ def test_renamed_into_a_sensitive_path_under_a_quoted_name_is_caught(
     output = _review(git_repo, tmp_path)
     [sensitive] = [r for r in output["reasons"] if r["code"] == "path.sensitive"]
     assert "infra/dé/run.sh" in sensitive["message"]
+
+
+def test_key_past_column_4000_of_a_minified_line_is_found(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    git_repo.commit("Initial import", {"README.md": "hello\n"})
+    bundle = "var a=1;" * 500 + f'var k="{AWS_KEY}";' + "var b=2;" * 50 + "\n"
+    assert bundle.index(AWS_KEY) > 4000
+    git_repo.commit("Add the bundle", {"static/app.min.js": bundle})
+    output = _review(git_repo, tmp_path)
+    secrets = [f for f in output["findings"] if f["title"].startswith("Possible secret")]
+    assert [(f["path"], f["severity"]) for f in secrets] == [("static/app.min.js", "blocker")]
+    assert AWS_KEY not in json.dumps(output)
