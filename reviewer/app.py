@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from reviewer import metrics
+from reviewer.bearer import require_bearer
 from reviewer.errors import ConfigError, InvalidSignature, WebhookError
 from reviewer.logs import log
 from reviewer.queue.base import EnqueueOutcome, JobQueue
@@ -205,6 +206,15 @@ def _ops_router(queue: JobQueue, max_depth: int) -> APIRouter:
             )
         return JSONResponse({"status": "ok"})
 
+    return router
+
+
+def _metrics_router(queue: JobQueue, max_depth: int, token: str | None) -> APIRouter:
+    """``/metrics``; behind ``REVIEWER_METRICS_TOKEN`` when set (queue depths and delivery
+    counts tell an outsider how busy and how large the installation is)."""
+    guard = [Depends(require_bearer(token, "metrics"))] if token else []
+    router = APIRouter(dependencies=guard)
+
     @router.get("/metrics")
     def scrape() -> Response:
         return Response(metrics.render(queue, max_depth), media_type=metrics.CONTENT_TYPE)
@@ -245,6 +255,8 @@ def create_app(
     )
     app.include_router(_webhook_router(intake, settings.max_body_bytes))
     app.include_router(_ops_router(queue, settings.queue_max_depth))
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    app.include_router(_metrics_router(queue, settings.queue_max_depth, token))
     for router in routers:
         app.include_router(router)
     return app

@@ -5,16 +5,15 @@ Mounted only when ``REVIEWER_AUDIT_TOKEN`` is set; every call needs
 pages stay stable while new entries are appended.
 """
 
-import hmac
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
 from reviewer.audit import AuditEntry, AuditLog
 from reviewer.audit_verify import VerifyResult, verify
+from reviewer.bearer import require_bearer
 from reviewer.web.http import SECURITY_HEADERS, NoStoreRoute
 
 MAX_PAGE = 500
@@ -26,23 +25,10 @@ class EntryPage(BaseModel):
 
 
 def audit_router(audit: AuditLog, token: str) -> APIRouter:
-    bearer = HTTPBearer(auto_error=False)
-
-    def authorised(
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    ) -> None:
-        given = credentials.credentials if credentials else ""
-        if not hmac.compare_digest(given.encode(), token.encode()):
-            raise HTTPException(
-                status_code=401,
-                detail="a valid audit bearer token is required",
-                headers={"WWW-Authenticate": "Bearer", **SECURITY_HEADERS},
-            )
-
     router = APIRouter(
         prefix="/api/audit",
         tags=["audit"],
-        dependencies=[Depends(authorised)],
+        dependencies=[Depends(require_bearer(token, "audit", SECURITY_HEADERS))],
         route_class=NoStoreRoute,
     )
 

@@ -196,8 +196,31 @@ def render(queue: JobQueue | None = None, max_depth: int | None = None) -> bytes
     return generate_latest(_Scrape(queue, max_depth))
 
 
-def serve_metrics(port: int, queue: JobQueue | None = None, addr: str = "0.0.0.0") -> None:
-    """A ``/metrics`` listener for processes without the API (``reviewer worker``)."""
-    from prometheus_client import start_http_server
+def serve_metrics(
+    port: int, queue: JobQueue | None = None, addr: str = "0.0.0.0", token: str | None = None
+) -> None:
+    """A ``/metrics`` listener for processes without the API (``reviewer worker``); with
+    ``token`` (``REVIEWER_METRICS_TOKEN``) a scrape needs ``Authorization: Bearer <token>``."""
+    import threading
+    from wsgiref.simple_server import WSGIRequestHandler, make_server
 
-    start_http_server(port, addr=addr, registry=_Scrape(queue))
+    from prometheus_client import make_wsgi_app
+    from prometheus_client.exposition import ThreadingWSGIServer
+
+    from reviewer.bearer import token_matches
+
+    exposition = make_wsgi_app(_Scrape(queue))
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        given = str(environ.get("HTTP_AUTHORIZATION", "")).removeprefix("Bearer ").strip()
+        if token and not token_matches(given, token):
+            start_response("401 Unauthorized", [("WWW-Authenticate", "Bearer")])
+            return [b"a valid metrics bearer token is required\n"]
+        return exposition(environ, start_response)
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:  # scrapes are not news
+            return
+
+    server = make_server(addr, port, app, ThreadingWSGIServer, handler_class=Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True, name="metrics").start()

@@ -14,6 +14,9 @@ from reviewer.errors import ConfigError
 from reviewer.llm.pricing import ModelInfo
 from reviewer.policy import Limits
 
+MIN_TOKEN_CHARS = 32
+"""Shortest accepted bearer token (``REVIEWER_AUDIT_TOKEN``, ``REVIEWER_METRICS_TOKEN``)."""
+
 
 def default_database_url() -> str:
     """A SQLite file in the user's data directory, never inside a reviewed repo."""
@@ -67,6 +70,7 @@ class Settings(BaseSettings):
     limits_max_areas: int = Field(default=10, ge=1)
 
     audit_token: SecretStr | None = None
+    metrics_token: SecretStr | None = None
     audit_signing_key: SecretStr | None = None
     audit_checkpoint_every: int = Field(default=100, ge=1)
     audit_session_seconds: int = Field(default=8 * 3600, ge=60, le=7 * 24 * 3600)
@@ -86,6 +90,16 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=25 * 1024 * 1024, gt=0)
     log_format: Literal["json", "console"] = "json"
     log_level: str = "INFO"
+
+    @field_validator("audit_token", "metrics_token")
+    @classmethod
+    def _strong_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_TOKEN_CHARS:
+            raise ValueError(
+                f"must be at least {MIN_TOKEN_CHARS} characters (an empty or short token is "
+                "guessed in no time); unset the variable to turn its endpoint off"
+            )
+        return value
 
     @field_validator("models", mode="before")
     @classmethod

@@ -136,7 +136,8 @@ def worker(
     configure_logging(config.log_format, config.log_level)
     runtime = build_runtime(config)
     if metrics_port:
-        metrics.serve_metrics(metrics_port, runtime.queue)
+        token = config.metrics_token.get_secret_value() if config.metrics_token else None
+        metrics.serve_metrics(metrics_port, runtime.queue, token=token)
     runtime.handlers.update(github_handlers(runtime))
     slots.configure(config.model_max_in_flight)
     if once:
