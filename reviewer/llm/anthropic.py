@@ -12,6 +12,7 @@ from typing import Any
 
 import anthropic
 
+from reviewer.llm.perloop import PerLoop
 from reviewer.llm.port import (
     Completion,
     Prompt,
@@ -28,8 +29,10 @@ class AnthropicProvider:
 
     def __init__(self, spec: ProviderSpec, api_key: str, timeout_s: float) -> None:
         self.spec = spec
-        self._client = anthropic.AsyncAnthropic(
-            api_key=api_key, base_url=spec.base_url, max_retries=0, timeout=timeout_s
+        self._clients = PerLoop(
+            lambda: anthropic.AsyncAnthropic(
+                api_key=api_key, base_url=spec.base_url, max_retries=0, timeout=timeout_s
+            )
         )
 
     @property
@@ -67,7 +70,7 @@ class AnthropicProvider:
 
     async def complete(self, prompt: Prompt) -> Completion:
         with provider_errors(self.name, anthropic):
-            message = await self._client.messages.create(**self.request(prompt))
+            message = await self._clients.get().messages.create(**self.request(prompt))
         tool = next(
             (b for b in message.content if b.type == "tool_use" and b.name == prompt.tool_name),
             None,
@@ -88,4 +91,4 @@ class AnthropicProvider:
         )
 
     async def aclose(self) -> None:
-        await self._client.close()
+        await self._clients.aclose()

@@ -12,6 +12,7 @@ from typing import Any
 
 import openai
 
+from reviewer.llm.perloop import PerLoop
 from reviewer.llm.port import (
     Completion,
     ErrorKind,
@@ -30,8 +31,10 @@ class OpenAIProvider:
 
     def __init__(self, spec: ProviderSpec, api_key: str, timeout_s: float) -> None:
         self.spec = spec
-        self._client = openai.AsyncOpenAI(
-            api_key=api_key, base_url=spec.base_url, max_retries=0, timeout=timeout_s
+        self._clients = PerLoop(
+            lambda: openai.AsyncOpenAI(
+                api_key=api_key, base_url=spec.base_url, max_retries=0, timeout=timeout_s
+            )
         )
 
     @property
@@ -65,7 +68,7 @@ class OpenAIProvider:
 
     async def complete(self, prompt: Prompt) -> Completion:
         with provider_errors(self.name, openai):
-            response = await self._client.chat.completions.create(**self.request(prompt))
+            response = await self._clients.get().chat.completions.create(**self.request(prompt))
         if not response.choices:
             raise ProviderError(ErrorKind.overloaded, "response without choices", self.name)
         choice = response.choices[0]
@@ -89,4 +92,4 @@ class OpenAIProvider:
         )
 
     async def aclose(self) -> None:
-        await self._client.close()
+        await self._clients.aclose()
