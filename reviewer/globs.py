@@ -37,7 +37,8 @@ def _compile(pattern: str) -> re.Pattern[str]:
     if pattern.endswith("/"):
         body += ".*"
     prefix = "" if anchored else "(?:.*/)?"
-    return re.compile(f"^{prefix}{body}(?:/.*)?$")
+    # DOTALL and fullmatch: a name may hold a newline, and it must not end the match early.
+    return re.compile(f"{prefix}{body}(?:/.*)?", re.DOTALL)
 
 
 def matches(path: str, pattern: str) -> bool:
@@ -47,7 +48,7 @@ def matches(path: str, pattern: str) -> bool:
     is anchored at the repo root (``.github/workflows/**``); a directory match covers
     everything below it.
     """
-    return bool(_compile(pattern).match(path))
+    return bool(_compile(pattern).fullmatch(path))
 
 
 def matches_any(path: str, patterns: Iterable[str]) -> bool:
@@ -57,4 +58,4 @@ def matches_any(path: str, patterns: Iterable[str]) -> bool:
 def matches_branch(name: str, patterns: Iterable[str]) -> bool:
     """True when the branch ``name`` matches one of ``patterns`` as a whole: ``*`` stays
     within one ``/``-separated part, ``**`` spans parts (``release/*``, ``hotfix/**``)."""
-    return any(re.fullmatch(_translate(p), name) for p in patterns)
+    return any(re.fullmatch(_translate(p), name, re.DOTALL) for p in patterns)

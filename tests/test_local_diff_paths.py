@@ -68,3 +68,13 @@ def test_key_past_column_4000_of_a_minified_line_is_found(
     secrets = [f for f in output["findings"] if f["title"].startswith("Possible secret")]
     assert [(f["path"], f["severity"]) for f in secrets] == [("static/app.min.js", "blocker")]
     assert AWS_KEY not in json.dumps(output)
+
+
+def test_newline_in_a_workflow_name_does_not_escape_the_gate(
+    git_repo: GitRepo, tmp_path: Path
+) -> None:
+    git_repo.commit("Initial import", {"README.md": "hello\n"})
+    git_repo.commit("Add a job", {".github/workflows/ci\nnotes.yml": "on: push\n"})
+    output = _review(git_repo, tmp_path)
+    [sensitive] = [r for r in output["reasons"] if r["code"] == "path.sensitive"]
+    assert ".github/workflows/ci\nnotes.yml" in sensitive["message"]
