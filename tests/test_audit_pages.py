@@ -12,6 +12,7 @@ import pytest
 from reviewer.report.outcomes import outcome_report
 from tests.audit_site import TOKEN, build_site
 from tests.fakes import running
+from tests.history import expected_figures
 
 
 @pytest.fixture(scope="module")
@@ -132,6 +133,12 @@ def test_the_page_shows_the_reports_numbers(signed_in, site):
     assert figure(page, "cost") == f"${overall.cost.cost_usd}"
     assert figure(page, "verified-through") == str(report.chain.verified_through)
     assert page.count("<svg") == 3
+    truth = expected_figures(site.planned, report.as_of)  # the generator's ground truth
+    for verdict, count in truth["verdicts"].items():
+        assert figure(page, verdict) == str(count)
+    assert figure(page, "cost") == f"${truth['cost_usd'].normalize():f}"
+    median = truth["to_merge"]["ai"]["median_minutes"]
+    assert figure(page, "merge-median-ai") == f"{median:,.1f}"
     one_repo = signed_in.get("/audit", params={"repo": "acme/api"}).text
     assert figure(one_repo, "prs") == str(sum(p.repo == "acme/api" for p in site.planned))
 

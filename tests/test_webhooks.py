@@ -429,11 +429,19 @@ def test_route_is_pure() -> None:
 
 def test_merged_pr_becomes_an_outcome_job() -> None:
     data = load("pull_request/closed.payload.json")
-    data["pull_request"].update(merged=True, merge_commit_sha="e" * 40, merged_by={"login": "octo"})
+    data["pull_request"].update(
+        merged=True,
+        merge_commit_sha="e" * 40,
+        merged_by={"login": "octo"},
+        merged_at="2026-11-02T10:00:00Z",
+    )
     routed = deliver("pull_request", data)
     assert isinstance(routed, JobRequest) and routed.kind is JobKind.outcome
     assert routed.payload["merge_commit_sha"] == "e" * 40
     assert routed.payload["merged_by"] == "octo"
+    # The outcome report's clocks and the revert link come from GitHub's own fields.
+    assert routed.payload["merged_at"] == "2026-11-02T10:00:00Z"
+    assert routed.payload["html_url"] == data["pull_request"]["html_url"]
 
 
 def test_human_label_is_an_override_other_labels_are_ignored() -> None:
