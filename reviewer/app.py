@@ -23,6 +23,7 @@ from reviewer.errors import ConfigError, InvalidSignature, WebhookError
 from reviewer.logs import log
 from reviewer.queue.base import EnqueueOutcome, JobQueue
 from reviewer.settings import Settings
+from reviewer.web.http import AuditHeaders
 from reviewer.webhooks import (
     DELIVERY_HEADER,
     EVENT_HEADER,
@@ -259,4 +260,5 @@ def create_app(
     app.include_router(_metrics_router(queue, settings.queue_max_depth, token))
     for router in routers:
         app.include_router(router)
+    app.add_middleware(AuditHeaders)
     return app

@@ -14,7 +14,6 @@ from pydantic import BaseModel
 from reviewer.audit import AuditEntry, AuditLog
 from reviewer.audit_verify import VerifyResult, verify
 from reviewer.bearer import require_bearer
-from reviewer.web.http import SECURITY_HEADERS, NoStoreRoute
 
 MAX_PAGE = 500
 
@@ -25,11 +24,9 @@ class EntryPage(BaseModel):
 
 
 def audit_router(audit: AuditLog, token: str) -> APIRouter:
+    # Cache-Control and the other audit headers come from ``reviewer.web.http.AuditHeaders``.
     router = APIRouter(
-        prefix="/api/audit",
-        tags=["audit"],
-        dependencies=[Depends(require_bearer(token, "audit", SECURITY_HEADERS))],
-        route_class=NoStoreRoute,
+        prefix="/api/audit", tags=["audit"], dependencies=[Depends(require_bearer(token, "audit"))]
     )
 
     @router.get("/entries", response_model=EntryPage)

@@ -178,7 +178,9 @@ def test_evidence_pack_page_and_downloads(signed_in, site):
     data = signed_in.get(base + ".json").json()
     assert data["verified"] and data["entries"][0]["entry"]["kind"] == "opened"
     assert signed_in.get(base + ".html").headers["content-disposition"].startswith("attachment")
-    assert signed_in.get("/audit/pr/acme/bad name/1").status_code in (404, 422)
+    for path in ("/audit/pr/acme/bad name/1", "/audit/no-such-page", base + ".exe"):
+        error = signed_in.get(path)
+        assert error.status_code in (404, 422) and error.headers["cache-control"] == "no-store"
 
 
 def test_the_json_api_keeps_its_bearer_token_and_no_store(client):

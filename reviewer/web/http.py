@@ -4,16 +4,16 @@
 forbid framing, sniffing, and any script (the pages use none). Referrers go to our own
 origin only: with ``no-referrer`` browsers send ``Origin: null`` on form posts, and the
 sign-in's cross-site check needs the real origin.
+
+Applied as ASGI middleware by path, so error answers (404, 422, 401 from a dependency)
+carry them too, not only what a route returns.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import Request, Response
-from fastapi.routing import APIRoute
-
+AUDIT_PREFIXES = ("/audit", "/api/audit")
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Pragma": "no-cache",
@@ -25,17 +25,26 @@ SECURITY_HEADERS = {
         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
 }
+_RAW = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in SECURITY_HEADERS.items()]
+_NAMES = {name for name, _ in _RAW}
 
 
-class NoStoreRoute(APIRoute):
-    """A route whose every response (including its errors) carries ``SECURITY_HEADERS``."""
+class AuditHeaders:
+    """Add ``SECURITY_HEADERS`` to every response under ``AUDIT_PREFIXES``."""
 
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
+    def __init__(self, app: Any) -> None:
+        self.app = app
 
-        async def with_headers(request: Request) -> Response:
-            response = await handler(request)
-            response.headers.update(SECURITY_HEADERS)
-            return response
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if not any(path == p or path.startswith(p + "/") for p in AUDIT_PREFIXES):
+            await self.app(scope, receive, send)
+            return
 
-        return with_headers
+        async def with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _NAMES]
+                message = {**message, "headers": kept + _RAW}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

@@ -22,7 +22,6 @@ from reviewer.report import decisions
 from reviewer.report.charts import all_charts
 from reviewer.report.evidence import evidence_pack
 from reviewer.report.outcomes import outcome_report
-from reviewer.web.http import NoStoreRoute
 from reviewer.web.session import (
     SESSION_COOKIE,
     SIGNIN_COOKIE,
@@ -153,7 +152,7 @@ class AuditPages:
 
 def audit_pages_router(audit: AuditLog, token: str, session_seconds: int) -> APIRouter:
     pages = AuditPages(audit, token, session_seconds)
-    router = APIRouter(prefix="/audit", route_class=NoStoreRoute, include_in_schema=False)
+    router = APIRouter(prefix="/audit", include_in_schema=False)
 
     def guarded(request: Request) -> Session | HTMLResponse:
         try:
