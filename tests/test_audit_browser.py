@@ -81,3 +81,22 @@ def test_wrong_token_in_the_browser_gets_no_session(browser, live_app, site):
     assert browser.get_cookie("reviewer_audit_session") is None
     browser.get(url + "/audit/decisions")
     assert "Sign in" in browser.title and not browser.find_elements(By.CSS_SELECTOR, "tbody tr")
+
+
+def test_keyboard_alone_signs_in(browser, live_app, site):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    url = live_app(site.app)
+    browser.get(url + "/audit/sign-in")
+    for _ in range(6):  # skip link first, then the form's field
+        ActionChains(browser).send_keys(Keys.TAB).perform()
+        if browser.switch_to.active_element.get_attribute("id") == "token":
+            break
+    assert browser.switch_to.active_element.get_attribute("id") == "token"
+    field = browser.switch_to.active_element
+    ActionChains(browser).send_keys(TOKEN + Keys.ENTER).perform()
+    WebDriverWait(browser, 10).until(staleness_of(field))
+    assert browser.find_element(By.CSS_SELECTOR, '[data-figure="prs"]').text == str(
+        len(site.planned)
+    )
