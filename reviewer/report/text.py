@@ -66,7 +66,7 @@ def _fmt(value: object) -> str:
     if value is None or value == "":
         return "-"
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return f"{value:,.1f}" if abs(value) >= 1000 else f"{value:.4g}"
     return str(value)
 
 
@@ -83,9 +83,8 @@ def print_tables(report: OutcomeReport, console: Console) -> None:
     for scope, figures in [("all repositories", report.overall), *report.repos.items()]:
         table = Table(title=f"Outcomes: {scope}", title_justify="left")
         for column in ("section", "metric", "group", "value", "n", "of", "95% low", "95% high"):
-            table.add_column(
-                column, justify="right" if column not in ("section", "group") else "left"
-            )
+            numeric = column not in ("section", "metric", "group")
+            table.add_column(column, justify="right" if numeric else "left")
         for row in figure_rows(scope, figures):
             if row[1] != "weekly":
                 table.add_row(*(_fmt(v) for v in row[1:]))
