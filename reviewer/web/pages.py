@@ -37,7 +37,7 @@ log = structlog.get_logger("reviewer.web")
 MAX_FORM_BYTES = 4096
 Name = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,100}$")]
 REPORT_CACHE = 8
-REPORT_MAX_AGE_SECONDS = 60.0
+REPORT_MAX_AGE_SECONDS = 300.0
 
 
 def _html(body: str, status: int = 200) -> HTMLResponse:
