@@ -7,6 +7,7 @@ Mounted only when ``REVIEWER_AUDIT_TOKEN`` is set. Every page needs a session (s
 
 from __future__ import annotations
 
+import hmac
 from datetime import UTC, date, datetime, time
 from time import monotonic
 from typing import Annotated, Any
@@ -120,7 +121,9 @@ class AuditPages:
             session = self.session(request)
         except SessionRefused as refused:
             return self.signin_page(request, str(refused), 401)
-        if form is None or form.get("csrf") != session.csrf:
+        if form is None or not hmac.compare_digest(
+            form.get("csrf", "").encode(), session.csrf.encode()
+        ):
             return self.signin_page(request, "Sign-out refused: the form is not ours.", 403)
         response = RedirectResponse("/audit/sign-in", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/audit")
@@ -132,7 +135,7 @@ class AuditPages:
         self, repo: str | None, since: date | None, until: date | None
     ) -> tuple[Any, list[str]]:
         """The report for these filters. Computing it reads (and verifies) the whole log, so
-        a result is reused until the chain grows and it is ``REPORT_MAX_AGE`` old; the page
+        a result is reused until the chain grows and it is ``REPORT_MAX_AGE_SECONDS`` old; the page
         shows the time it is "as of"."""
         key = (repo, since, until)
         head = self.audit.head()
