@@ -65,7 +65,6 @@ class _Checker:
         self.audit = audit
         self.head_seq, self.head_hash = audit.head()
         self.checkpoints = audit.checkpoints()
-        self._anchors: dict[int, tuple[int, bool, str]] = {}
 
     def linked(self, entry: AuditEntry) -> bool:
         before = self.audit.get(entry.seq - 1) if entry.seq > 1 else None
