@@ -87,13 +87,12 @@ def serve(
     stop = threading.Event()
     routers = []
     if config.audit_token is not None:
+        from reviewer.report.decisions import start_indexer
         from reviewer.web.pages import audit_pages_router
 
         token = config.audit_token.get_secret_value()
         routers.append(audit_router(runtime.audit, token))
         routers.append(audit_pages_router(runtime.audit, token, config.audit_session_seconds))
-        from reviewer.report.decisions import start_indexer
-
         start_indexer(runtime.engine, stop)
     app = create_app(
         config, runtime.queue, require_signature=not insecure_no_signature, routers=routers

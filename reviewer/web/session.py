@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from reviewer.bearer import token_matches
+
 SESSION_COOKIE = "reviewer_audit_session"
 SIGNIN_COOKIE = "reviewer_audit_signin"
 SIGNIN_FORM_SECONDS = 600
@@ -39,7 +41,7 @@ class Sessions:
         self.max_age = max_age_seconds
 
     def token_matches(self, given: str) -> bool:
-        return hmac.compare_digest(given.encode(), self._token)
+        return token_matches(given, self._token.decode())
 
     def new_session(self) -> tuple[str, Session]:
         """(cookie value, session) for a person who just gave the right token."""
