@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from reviewer.errors import ReviewerError
 from reviewer.queue.base import JobKind, JobState, JobView
@@ -28,17 +28,19 @@ def job_view(row: Any) -> JobView:
     return JobView.model_validate(data)
 
 
+_ACTIVE_TWIN = select(Job.id).where(  # built once: it runs on every webhook
+    Job.repo == bindparam("b_repo"),
+    Job.pr == bindparam("b_pr"),
+    Job.head_sha == bindparam("b_head"),
+    Job.kind == bindparam("b_kind"),
+    Job.state.in_((JobState.queued.value, JobState.running.value)),
+)
+
+
 def active_twin(conn: Connection, repo: str, pr: int, head_sha: str, kind: JobKind) -> int | None:
     """The queued or running job with this key, if any (the unique key's other half)."""
-    return conn.scalar(
-        select(Job.id).where(
-            Job.repo == repo,
-            Job.pr == pr,
-            Job.head_sha == head_sha,
-            Job.kind == kind.value,
-            Job.state.in_((JobState.queued.value, JobState.running.value)),
-        )
-    )
+    params = {"b_repo": repo, "b_pr": pr, "b_head": head_sha, "b_kind": kind.value}
+    return conn.scalar(_ACTIVE_TWIN, params)
 
 
 def touch_turn(conn: Connection, installation_id: int | None, now: float) -> None:

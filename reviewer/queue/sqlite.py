@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, exists, func, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, exists, func, select, update
 from sqlalchemy.orm import aliased
 
 from reviewer.queue.base import (
@@ -38,6 +38,8 @@ from reviewer.queue.rows import (
 )
 from reviewer.queue.writes import finish, insert_job, record_delivery, requeue, supersede
 from reviewer.store.models import Delivery, Job
+
+_SEEN = select(Delivery.delivery_id).where(Delivery.delivery_id == bindparam("b_delivery"))
 
 
 class SqliteJobQueue(QueueReads):
@@ -77,9 +79,7 @@ class SqliteJobQueue(QueueReads):
     ) -> EnqueueResult:
         now = time.time()
         with self._tx() as conn:
-            if delivery_id is not None and conn.scalar(
-                select(Delivery.delivery_id).where(Delivery.delivery_id == delivery_id)
-            ):
+            if delivery_id is not None and conn.scalar(_SEEN, {"b_delivery": delivery_id}):
                 return EnqueueResult(outcome=EnqueueOutcome.duplicate_delivery)
             existing = active_twin(conn, request.repo, request.pr, request.head_sha, request.kind)
             if existing is not None:

@@ -9,38 +9,60 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, insert, select, update
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, insert, select, update
 
 from reviewer.queue.base import JobRequest, JobState, JobView
 from reviewer.queue.rows import SUPERSEDABLE, QueueError, active_twin, job_view
 from reviewer.store.models import Delivery, Job
+
+# The statements of the webhook path are built once: building and cache-keying a
+# SQLAlchemy statement on every call cost more CPU than SQLite's work (docs/benchmarks.md).
+_INSERT_JOB = insert(Job).returning(Job.id)
+_INSERT_DELIVERY = insert(Delivery)
+_SAME_PR_OLDER_HEAD = and_(
+    Job.repo == bindparam("b_repo"),
+    Job.pr == bindparam("b_pr"),
+    Job.kind.in_(SUPERSEDABLE),
+    Job.head_sha != bindparam("b_head"),
+)
+_CANCEL_QUEUED = (
+    update(Job)
+    .where(_SAME_PR_OLDER_HEAD, Job.state == JobState.queued.value)
+    .values(
+        state=JobState.cancelled.value,
+        superseded_by=bindparam("b_head"),
+        finished_at=bindparam("b_now"),
+        last_error=bindparam("b_error"),
+    )
+    .returning(Job.id)
+)
+_FLAG_RUNNING = (
+    update(Job)
+    .where(_SAME_PR_OLDER_HEAD, Job.state == JobState.running.value)
+    .values(cancel_requested=True, superseded_by=bindparam("b_head"))
+)
 
 
 def insert_job(
     conn: Connection, request: JobRequest, delivery_id: str | None, now: float, max_attempts: int
 ) -> int:
     """The job row for ``request``, queued now (both backends keep this record)."""
-    return int(
-        conn.execute(
-            insert(Job)
-            .returning(Job.id)
-            .values(
-                kind=request.kind.value,
-                installation_id=request.installation_id,
-                repo=request.repo,
-                pr=request.pr,
-                head_sha=request.head_sha,
-                state=JobState.queued.value,
-                payload=json.dumps(request.payload, sort_keys=True),
-                delivery_id=delivery_id,
-                attempts=0,
-                max_attempts=max_attempts,
-                run_after=now,
-                cancel_requested=False,
-                created_at=now,
-            )
-        ).scalar_one()
-    )
+    row = {
+        "kind": request.kind.value,
+        "installation_id": request.installation_id,
+        "repo": request.repo,
+        "pr": request.pr,
+        "head_sha": request.head_sha,
+        "state": JobState.queued.value,
+        "payload": json.dumps(request.payload, sort_keys=True),
+        "delivery_id": delivery_id,
+        "attempts": 0,
+        "max_attempts": max_attempts,
+        "run_after": now,
+        "cancel_requested": False,
+        "created_at": now,
+    }
+    return int(conn.execute(_INSERT_JOB, row).scalar_one())
 
 
 def record_delivery(
@@ -54,16 +76,15 @@ def record_delivery(
 ) -> None:
     if delivery_id is None:
         return
-    conn.execute(
-        insert(Delivery).values(
-            delivery_id=delivery_id,
-            event=event,
-            action=action,
-            received_at=now,
-            outcome=outcome,
-            job_id=job_id,
-        )
-    )
+    row = {
+        "delivery_id": delivery_id,
+        "event": event,
+        "action": action,
+        "received_at": now,
+        "outcome": outcome,
+        "job_id": job_id,
+    }
+    conn.execute(_INSERT_DELIVERY, row)
 
 
 def link_delivery(conn: Connection, delivery_id: str | None, outcome: str, job_id: int) -> None:
@@ -115,21 +136,16 @@ def superseded(request: JobRequest, now: float) -> dict[str, Any]:
 
 def supersede(conn: Connection, request: JobRequest, now: float) -> list[int]:
     """A newer head cancels queued reviews of older heads and flags running ones."""
-    same_pr = older_heads(request)
-    if same_pr is None:
+    if older_heads(request) is None:
         return []
-    cancelled = conn.execute(
-        update(Job)
-        .where(same_pr, Job.state == JobState.queued.value)
-        .values(**superseded(request, now))
-        .returning(Job.id)
-    ).scalars()
-    ids = list(cancelled)
-    conn.execute(
-        update(Job)
-        .where(same_pr, Job.state == JobState.running.value)
-        .values(cancel_requested=True, superseded_by=request.head_sha)
+    params = {"b_repo": request.repo, "b_pr": request.pr, "b_head": request.head_sha}
+    ids = list(
+        conn.execute(
+            _CANCEL_QUEUED,
+            {**params, "b_now": now, "b_error": superseded(request, now)["last_error"]},
+        ).scalars()
     )
+    conn.execute(_FLAG_RUNNING, params)
     return ids
 
 
