@@ -111,10 +111,14 @@ def finish(conn: Connection, job_id: int, state: JobState, now: float, error: st
     )
 
 
+def _supersedes(request: JobRequest) -> bool:
+    return request.kind.value in SUPERSEDABLE and bool(request.head_sha)
+
+
 def older_heads(request: JobRequest) -> ColumnElement[bool] | None:
     """Jobs a newer head supersedes: reviews of the same PR at another head (None when
     ``request`` supersedes nothing)."""
-    if request.kind.value not in SUPERSEDABLE or not request.head_sha:
+    if not _supersedes(request):
         return None
     return and_(
         Job.repo == request.repo,
@@ -136,7 +140,7 @@ def superseded(request: JobRequest, now: float) -> dict[str, Any]:
 
 def supersede(conn: Connection, request: JobRequest, now: float) -> list[int]:
     """A newer head cancels queued reviews of older heads and flags running ones."""
-    if older_heads(request) is None:
+    if not _supersedes(request):
         return []
     params = {"b_repo": request.repo, "b_pr": request.pr, "b_head": request.head_sha}
     ids = list(
