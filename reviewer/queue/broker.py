@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from procrastinate.sql import queries as PQ
-from sqlalchemy import Connection, select, text, update
+from sqlalchemy import Connection, bindparam, select, text, update
 
 from reviewer.queue.base import JobRequest, JobState
 from reviewer.queue.fair import NO_INSTALLATION
@@ -20,6 +20,13 @@ from reviewer.store.models import Job
 QUEUE_PREFIX = "reviewer:"
 TASK_PREFIX = "reviewer."
 ACTIVE = (JobState.queued.value, JobState.running.value)
+# Built once: they run on every queued delivery (see writes.py).
+_JOB_KEY = select(Job.kind, Job.installation_id, Job.repo, Job.pr).where(
+    Job.id == bindparam("b_id")
+)
+_SET_BROKER_ID = (
+    update(Job).where(Job.id == bindparam("b_id")).values(broker_job_id=bindparam("b_broker"))
+)
 
 DEFER = (
     "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW(%(queue)s, %(task)s, 0, %(lock)s, "
@@ -106,9 +113,7 @@ def advisory_lock(conn: Connection, key: str) -> None:
 
 def defer(conn: Connection, job_id: int, at: float | None) -> int:
     """A procrastinate job for our job ``job_id``, runnable from ``at`` (now if None)."""
-    job = conn.execute(
-        select(Job.kind, Job.installation_id, Job.repo, Job.pr).where(Job.id == job_id)
-    ).one()
+    job = conn.execute(_JOB_KEY, {"b_id": job_id}).one()
     broker_id: int = conn.exec_driver_sql(
         DEFER,
         {
@@ -119,7 +124,7 @@ def defer(conn: Connection, job_id: int, at: float | None) -> int:
             "at": at,
         },
     ).scalar_one()
-    conn.execute(update(Job).where(Job.id == job_id).values(broker_job_id=broker_id))
+    conn.execute(_SET_BROKER_ID, {"b_id": job_id, "b_broker": broker_id})
     return broker_id
 
 

@@ -60,6 +60,9 @@ from reviewer.queue.sqlite import SqliteJobQueue
 from reviewer.queue.writes import insert_job, link_delivery, requeue
 from reviewer.store.models import Delivery, Job
 
+# Built once: the webhook path runs it on every delivery (see writes.py).
+_RECORD_DELIVERY = pg_insert(Delivery).on_conflict_do_nothing().returning(Delivery.delivery_id)
+
 
 class ProcrastinateJobQueue(SqliteJobQueue):
     """``JobQueue`` on procrastinate; reads (list, get, depth) come from ``jobs``."""
@@ -87,19 +90,9 @@ class ProcrastinateJobQueue(SqliteJobQueue):
             # One writer per PR at a time: dedupe and supersede see each other's commits.
             advisory_lock(conn, pr_lock(request.repo, request.pr))
             if delivery_id is not None:
-                fresh = conn.execute(
-                    pg_insert(Delivery)
-                    .values(
-                        delivery_id=delivery_id,
-                        event=event,
-                        action=action,
-                        received_at=now,
-                        outcome="queued",
-                        job_id=None,
-                    )
-                    .on_conflict_do_nothing()
-                    .returning(Delivery.delivery_id)
-                ).first()
+                row = {"delivery_id": delivery_id, "event": event, "action": action,
+                       "received_at": now, "outcome": "queued", "job_id": None}  # fmt: skip
+                fresh = conn.execute(_RECORD_DELIVERY, row).first()
                 if fresh is None:
                     return EnqueueResult(outcome=EnqueueOutcome.duplicate_delivery)
             existing = active_twin(conn, request.repo, request.pr, request.head_sha, request.kind)

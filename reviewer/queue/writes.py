@@ -19,6 +19,11 @@ from reviewer.store.models import Delivery, Job
 # SQLAlchemy statement on every call cost more CPU than SQLite's work (docs/benchmarks.md).
 _INSERT_JOB = insert(Job).returning(Job.id)
 _INSERT_DELIVERY = insert(Delivery)
+_LINK_DELIVERY = (
+    update(Delivery)
+    .where(Delivery.delivery_id == bindparam("b_delivery"))
+    .values(outcome=bindparam("b_outcome"), job_id=bindparam("b_job"))
+)
 _SAME_PR_OLDER_HEAD = and_(
     Job.repo == bindparam("b_repo"),
     Job.pr == bindparam("b_pr"),
@@ -90,11 +95,8 @@ def record_delivery(
 def link_delivery(conn: Connection, delivery_id: str | None, outcome: str, job_id: int) -> None:
     """Point an already recorded delivery at the job it queued (or duplicated)."""
     if delivery_id is not None:
-        conn.execute(
-            update(Delivery)
-            .where(Delivery.delivery_id == delivery_id)
-            .values(outcome=outcome, job_id=job_id)
-        )
+        conn.execute(_LINK_DELIVERY, {"b_delivery": delivery_id, "b_outcome": outcome,
+                                      "b_job": job_id})  # fmt: skip
 
 
 def finish(conn: Connection, job_id: int, state: JobState, now: float, error: str) -> None:
