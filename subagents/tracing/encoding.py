@@ -32,7 +32,8 @@ def encode(facts: FileFacts) -> Encoded:
              d.decorators) for d in facts.defs]  # fmt: skip
     imports = [(i.module, i.name, i.alias, i.star, i.line) for i in facts.imports]
     binds = [(b.scope, b.var, b.type) for b in facts.binds]
-    head = _dump([facts.language, defs, imports, binds, facts.package, facts.partial, facts.skip])
+    head = _dump([facts.language, defs, imports, binds, facts.package, facts.partial, facts.skip,
+                  facts.path_edits])  # fmt: skip
     grouped: dict[str, list[tuple[str, str | None, str | None, int]]] = {
         n: [] for n in facts.names()
     }
@@ -43,7 +44,7 @@ def encode(facts: FileFacts) -> Encoded:
 
 def decode_head(text: str, refs: list[Ref] | None = None) -> FileFacts:
     """A head from its row; with ``refs`` (every ref of the blob), the whole facts."""
-    lang, defs, imports, binds, package, partial, skip = json.loads(text)
+    lang, defs, imports, binds, package, partial, skip, path_edits = json.loads(text)
     return FileFacts(
         lang,
         [Def(d[0], d[1], d[2], d[3], d[4], d[5], d[6], tuple(d[7]), tuple(d[8])) for d in defs],
@@ -53,6 +54,7 @@ def decode_head(text: str, refs: list[Ref] | None = None) -> FileFacts:
         package,
         partial,
         skip,
+        path_edits,
         has_refs=refs is not None,
     )
 

@@ -17,9 +17,10 @@ import tree_sitter as ts
 
 from subagents.tracing import languages
 
-FACTS_VERSION = 2
+FACTS_VERSION = 3
 MAX_FILE_BYTES = 1_000_000
 MAX_TEXT = 120
+_PATH_EDITS = frozenset({"insert", "append", "extend"})
 _FORM_RANK = {"call": 0, "decorator": 1, "attribute": 2, "value": 3}
 
 
@@ -71,6 +72,7 @@ class FileFacts:
     package: str | None = None
     partial: bool = False  # parsed with errors; the facts cover what did parse
     skip: str | None = None  # why the file was not parsed; everything else is empty
+    path_edits: int = 0  # ``sys.path.insert(...)`` and the like: imports the map cannot follow
 
     has_refs: bool = True  # False for a head: defs, imports and binds, loaded without refs
 
@@ -239,6 +241,8 @@ class _Builder:
             if old is not None and _FORM_RANK[old.form] <= _FORM_RANK[form]:
                 return
             receiver = caps.get("receiver")
+            if form == "call" and receiver and _text(receiver[0]) == "sys.path":
+                self.facts.path_edits += _text(name_node) in _PATH_EDITS
             refs[name_node.start_byte] = Ref(
                 _text(name_node), form, receiver_text(receiver[0]) if receiver else None,
                 self._scope(name_node), name_node.start_point[0] + 1,

@@ -1,8 +1,9 @@
 """The module map: which file an import names, and the dotted name a file's symbols get.
 
-Built from the tree's paths alone (no file is read), per language: Python packages by
-their ``__init__.py`` chain, JavaScript/TypeScript by relative specifiers, Go by import
-path suffix (a package is a directory), Java by package path suffix.
+Built from the tree's paths and its project configuration files: Python modules by the
+import roots ``roots.py`` finds (a file has a name under every root that holds it; the
+deepest explicit root names it), JavaScript/TypeScript by relative specifiers, Go by
+import path suffix (a package is a directory), Java by package path suffix.
 """
 
 from __future__ import annotations
@@ -12,51 +13,119 @@ from collections import defaultdict
 from pathlib import PurePosixPath
 
 from subagents.tracing.languages import language_for
+from subagents.tracing.roots import EXPLICIT, PROJECT_FILES, Root, declared
 
 _JS_EXTS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
+_KIND_RANK = {"declared": 0, "project": 1, "tests": 2, "implied": 3}
+_TEST_FILE = ("test_", "conftest.py")
+
+
+def _ancestors(path: str) -> list[str]:
+    """Folders above ``path``, nearest first, ending with the repository root ``""``."""
+    found = []
+    while path:
+        path = posixpath.dirname(path)
+        found.append(path)
+    return found
 
 
 class ModuleMap:
-    def __init__(self, paths: list[str]) -> None:
+    def __init__(self, paths: list[str], configs: dict[str, bytes] | None = None) -> None:
         self.files: dict[str, str] = {}  # path -> language family
         for path in paths:
             spec = language_for(path)
             if spec is not None:
                 self.files[path] = spec.family
-        self._inits = {p.rsplit("/", 1)[0] for p in self.files if p.endswith("/__init__.py")}
-        self.python: dict[str, str] = {}
-        self._python_full: dict[str, list[str]] = defaultdict(list)
-        self.names: dict[str, str] = {}
+        self.unreadable_configs: list[str] = []
+        self.names: dict[str, str] = {}  # path -> the dotted name its symbols get
         self.dirs: dict[str, list[str]] = defaultdict(list)  # dir -> files, per package scope
         self._stems: dict[str, list[str]] = defaultdict(list)
+        python = []
         for path, family in self.files.items():
-            folder = posixpath.dirname(path)
-            self.dirs[f"{family}:{folder}"].append(path)
+            self.dirs[f"{family}:{posixpath.dirname(path)}"].append(path)
             if family == "python":
-                name = self.python_name(path)
-                if path.endswith(".pyi") and name in self.python:
-                    continue
-                self.python.setdefault(name, path)
-                self._python_full[_dotted(path)].append(path)
-                self.names[path] = name
+                python.append(path)
             else:
                 self.names[path] = self._other_name(path, family)
                 self._stems[PurePosixPath(path).stem].append(path)
-        self._memo: dict[str, str | None] = {}
         self._go_dirs = {d.split(":", 1)[1] for d in self.dirs if d.startswith("go:")}
+        self._inits = {p.rsplit("/", 1)[0] for p in python if p.endswith("/__init__.py")}
+        self._roots = self._find_roots(paths, python, configs or {})
+        self._by_folder: dict[str, list[Root]] = defaultdict(list)
+        for root in self._roots:
+            self._by_folder[root.folder].append(root)
+        self._modules_in = {posixpath.dirname(p) for p in python if not p.endswith("__init__.py")}
+        # dotted name -> (file, root) it is importable as; namespace package name -> folder
+        self.python: dict[str, list[tuple[str, Root]]] = defaultdict(list)
+        self.namespaces: dict[str, str] = {}
+        for path in sorted(python, key=lambda p: p.endswith(".pyi")):  # .py before .pyi
+            self.names[path] = self.python_name(path)
+            for root in self.roots_of(path):
+                self.python[root.name_of(path)].append((path, root))
+                for folder in _ancestors(path)[:-1]:
+                    if root.holds(folder) and folder not in self._inits:
+                        self.namespaces.setdefault(root.name_of(folder), folder)
+        self._memo: dict[str, str | None] = {}
+
+    def _find_roots(
+        self, paths: list[str], python: list[str], configs: dict[str, bytes]
+    ) -> list[Root]:
+        exists = set(paths) | {f for p in paths for f in _ancestors(p)}
+        roots = []
+        projects = {""} | {posixpath.dirname(p) for p in paths if p.endswith("/manage.py")}
+        declaring: set[str] = set()
+        for path, data in configs.items():
+            folder = posixpath.dirname(path)
+            if posixpath.basename(path) in PROJECT_FILES:
+                projects.add(folder)
+            try:
+                found = declared(path, data, exists)
+            except (ValueError, UnicodeDecodeError):
+                self.unreadable_configs.append(path)
+                continue
+            roots += found
+            declaring.update(folder for r in found if r.kind == "declared")
+        python_dirs = {f for p in python for f in _ancestors(p)}
+        for folder in sorted(projects):
+            roots.append(Root(folder, "project"))
+            src = f"{folder}/src" if folder else "src"
+            if folder not in declaring and src in python_dirs:
+                roots.append(Root(src, "project"))
+        for path in python:
+            name = posixpath.basename(path)
+            if name.startswith(_TEST_FILE) or name.endswith("_test.py"):
+                base = posixpath.dirname(path)
+                while base in self._inits:
+                    base = posixpath.dirname(base)
+                roots.append(Root(base, "tests"))
+        roots += [Root(posixpath.dirname(d), "implied") for d in self._inits
+                  if posixpath.dirname(d) not in self._inits]  # fmt: skip
+        unique: dict[tuple[str, str], Root] = {}
+        for root in sorted(roots, key=lambda r: _KIND_RANK[r.kind]):
+            unique.setdefault((root.folder, root.prefix), root)
+        return list(unique.values())
+
+    def roots_of(self, path: str) -> list[Root]:
+        """Import roots that hold ``path``, deepest first."""
+        return [r for folder in _ancestors(path) for r in self._by_folder.get(folder, [])]
 
     def python_name(self, path: str) -> str:
-        """The dotted module of a Python path (also for a path no longer in the tree)."""
-        parts = path.removesuffix(".pyi").removesuffix(".py").split("/")
-        if parts[-1] == "__init__":
-            parts.pop()
-        folder = posixpath.dirname(path)
-        start = folder.count("/") + 1 if folder else 0
-        # climb while the folder is a package; what remains above it is not in the name
-        while folder and folder in self._inits:
-            folder = posixpath.dirname(folder)
-            start -= 1
-        return ".".join(parts[start:]) or PurePosixPath(path).parent.name
+        """The dotted module of a Python path (also for a path no longer in the tree):
+        its name under the deepest explicit root, or under an implied root deeper still
+        whose folder holds packages only (``lib/`` of ``lib/pkg/``, not ``app/`` of
+        ``app/api/`` beside ``app/prices.py``)."""
+        roots = self.roots_of(path)
+        best = next((r for r in roots if r.kind in EXPLICIT), None)
+        implied = next((r for r in roots if r.kind == "implied"), None)
+        deeper = implied is not None and (best is None or len(implied.folder) > len(best.folder))
+        if deeper and implied is not None and implied.folder not in self._modules_in:
+            best = implied
+        name = best.name_of(path) if best is not None else ""
+        return name or PurePosixPath(path).parent.name
+
+    def aliases(self, path: str) -> set[str]:
+        """Every dotted name ``path`` is importable as."""
+        return {r.name_of(path) for r in self.roots_of(path)} - {""}
 
     @staticmethod
     def _other_name(path: str, family: str) -> str:
@@ -78,34 +147,52 @@ class ModuleMap:
         """Files sharing ``path``'s package scope (Go and Java directories)."""
         return self.dirs.get(f"{self.files.get(path)}:{posixpath.dirname(path)}", [path])
 
-    def python_module(self, name: str) -> str | None:
-        """The file of dotted module ``name``; unique suffix match for non-package layouts."""
+    def python_module(self, name: str, importer: str | None = None) -> str | None:
+        """The file of dotted module ``name`` as ``importer`` would import it: of several,
+        one under a root that holds the importer (its own project or test folder), then
+        the nearest. Without any, a unique file whose path ends with the name (a folder
+        someone puts on ``sys.path`` at run time)."""
         found = self.python.get(name)
-        if found is not None or name in self._memo:
-            return found or self._memo[name]
-        # A namespace package (no __init__.py) leaves the file a shorter name than the import.
-        depth = name.count(".")
-        hits = [
-            p
-            for full, ps in self._python_full.items()
-            if full.endswith("." + name)
-            for p in ps
-            if self.names[p].count(".") < depth
-        ]
-        self._memo[name] = hits[0] if len(hits) == 1 else None
+        if found:
+            if len(found) == 1 or importer is None:
+                return found[0][0]
+            best = max(
+                found,
+                key=lambda c: (
+                    c[1].holds(importer),
+                    _shared(importer, c[0]),
+                    -_KIND_RANK[c[1].kind],
+                ),
+            )
+            return best[0]
+        if name in self._memo:
+            return self._memo[name]
+        suffix = "." + name
+        hits = {p for alias, cs in self.python.items() if alias.endswith(suffix)
+                for p, root in cs if not root.folder}  # fmt: skip
+        self._memo[name] = hits.pop() if len(hits) == 1 else None
         return self._memo[name]
 
+    def is_namespace(self, name: str) -> bool:
+        """Is ``name`` a folder without ``__init__.py`` under a root (PEP 420)?"""
+        return name in self.namespaces
+
     def python_relative(self, importer: str, module: str) -> str:
-        """The absolute dotted name of ``from ..x import`` as written in ``importer``."""
+        """The absolute dotted name of ``from ..x import`` as written in ``importer``,
+        found by path (so it holds whichever root the importer is named under)."""
         level = len(module) - len(module.lstrip("."))
         if level == 0:
             return module
-        package = self.module_name(importer).split(".")
-        if not importer.endswith(("__init__.py", "__init__.pyi")):
-            package = package[:-1]
-        base = package[: len(package) - (level - 1)] if level > 1 else package
+        folder = posixpath.dirname(importer)
+        for _ in range(level - 1):
+            folder = posixpath.dirname(folder)
         rest = module[level:]
-        return ".".join([*base, rest] if rest else base)
+        target = posixpath.join(folder, *rest.split(".")) if rest else folder
+        for root in self.roots_of(target + "/x"):
+            name = root.name_of(target)
+            if name:
+                return name
+        return rest
 
     def js_module(self, importer: str, spec: str) -> str | None:
         if not spec.startswith("."):
@@ -148,6 +235,16 @@ class ModuleMap:
             if key.startswith("java:") and (key == f"java:{folder}" or key.endswith("/" + folder))
             for p in files
         ]
+
+
+def _shared(one: str, other: str) -> int:
+    """How many leading folders two paths share."""
+    count = 0
+    for a, b in zip(one.split("/")[:-1], other.split("/")[:-1], strict=False):
+        if a != b:
+            break
+        count += 1
+    return count
 
 
 def _dotted(path: str) -> str:

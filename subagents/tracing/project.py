@@ -22,6 +22,7 @@ from subagents.tracing.encoding import Encoded, decode, encode
 from subagents.tracing.facts import MAX_FILE_BYTES, FileFacts, extract, skipped
 from subagents.tracing.languages import language_for
 from subagents.tracing.modules import ModuleMap
+from subagents.tracing.roots import config_paths
 from subagents.tracing.source import SUBMODULE, SYMLINK, TreeEntry, TreeSource, blob_sha
 
 PARALLEL_FROM = 64
@@ -46,27 +47,52 @@ class Project:
         *,
         workers: int | None = None,
         max_fetch: int = MAX_FETCH,
+        prefetch: Iterable[str] = (),
     ) -> None:
+        """``prefetch``: paths the caller reads next (a change's files), read in one batch
+        with the project configuration files the module map needs."""
         self.source = source
         self.cache = cache
         self.workers = workers if workers is not None else (os.cpu_count() or 1)
         self.max_fetch = max_fetch
         self.entries = {e.path: e for e in source.entries()}
-        self.modules = ModuleMap(list(self.entries))
+        self.omitted: Counter[str] = Counter()
+        self.fetched = 0
+        self._prefetched: dict[str, bytes] = {}
+        self.modules = self._module_map(prefetch)
         self.memo: dict[str, FileFacts] = {}  # whole facts
         self.head_memo: dict[str, FileFacts] = {}  # facts without refs
         self.cached_paths: set[str] = set()  # known to have facts in the cache
         self.skipped: dict[str, str] = {}
-        self.omitted: Counter[str] = Counter()
         self.name_index: dict[str, dict[str, str]] = {}  # family -> path -> " names "
         self.shares: dict[str, list[str]] = {}  # family -> files a remote source indexes
         self.parsed = 0
         self.from_cache = 0  # files whose facts the cache served
-        self.fetched = 0
         self.deadline: float | None = None  # monotonic; set by the caller of a trace
         self.focus: tuple[str, ...] = ()  # the changed paths, for ranking what to read
         self._pool: ProcessPoolExecutor | None = None
         self._no_pool = False
+
+    def _module_map(self, prefetch: Iterable[str]) -> ModuleMap:
+        """The module map, with the import roots the tree's configuration files declare."""
+        configs, over = config_paths(self.entries)
+        if over:
+            self.omitted["project configuration files over the limit"] += over
+        wanted = [self.entries[p] for p in configs if self.entries[p].size <= MAX_FILE_BYTES]
+        if wanted:  # batch the change's files with them, unless their facts are cached
+            later = [self.entries[p] for p in prefetch if p in self.entries]
+            later = [e for e in later if not self.refusal(e)]
+            keys = {(e.sha, language_for(e.path).name) for e in later if e.sha}  # type: ignore[union-attr]
+            cached = self.cache.cached(keys) if self.cache is not None and keys else set()
+            wanted += [e for e in later if (e.sha, language_for(e.path).name) not in cached]  # type: ignore[union-attr]
+        contents = self._read(wanted)
+        modules = ModuleMap(list(self.entries), {p: contents[p] for p in configs if p in contents})
+        if modules.unreadable_configs:
+            self.omitted["unreadable project configuration files"] += len(
+                modules.unreadable_configs
+            )
+        self._prefetched = {p: data for p, data in contents.items() if p not in configs}
+        return modules
 
     def close(self) -> None:
         """Stop the worker processes, if any were started."""
@@ -245,10 +271,15 @@ class Project:
         return found
 
     def _read(self, entries: list[TreeEntry]) -> dict[str, bytes]:
+        contents = {
+            e.path: self._prefetched.pop(e.path) for e in entries if e.path in self._prefetched
+        }
+        entries = [e for e in entries if e.path not in contents]
         if not self.source.remote:
-            return self.source.read(entries)
+            contents.update(self.source.read(entries))
+            return contents
         stored = self.cache.get_blobs(e.sha for e in entries) if self.cache else {}
-        contents = {e.path: stored[e.sha] for e in entries if e.sha in stored}
+        contents.update({e.path: stored[e.sha] for e in entries if e.sha in stored})
         wanted = [e for e in entries if e.path not in contents]
         allowed = max(self.max_fetch - self.fetched, 0)
         if len(wanted) > allowed:

@@ -82,12 +82,16 @@ def changed_symbols(tracer: Tracer, files: Iterable[FileChange]) -> list[Sym]:
 def find_symbol(tracer: Tracer, symbol: str) -> list[Sym]:
     """Definitions named by a dotted ``module.Class.method`` (a module suffix is enough)."""
     parts = symbol.split(".")
-    names = tracer.project.modules.names
+    modules = tracer.project.modules
+    names = {
+        path: modules.aliases(path) | {name} if modules.files[path] == "python" else {name}
+        for path, name in modules.names.items()
+    }
     hits: list[Sym] = []
     for split in range(len(parts) - 1, 0, -1):
         module, qname = ".".join(parts[:split]), ".".join(parts[split:])
-        for path, name in names.items():
-            named = name == module or name.endswith("." + module)
+        for path, known in names.items():
+            named = any(n == module or n.endswith("." + module) for n in known)
             if named and qname in tracer.resolver.defs(path):
                 hits.append(Sym(path, qname))
         if hits:
@@ -129,6 +133,9 @@ def _finish(tracer: Tracer, roots: list[Sym], edges: list[Edge]) -> Trace:
             wanted[path].update(range(max(line - 2, 1), line + 3))
     snippets = project.lines(wanted)
     omitted = dict(tracer.omitted + project.omitted)
+    edits = sum(1 for f in {**project.head_memo, **project.memo}.values() if f.path_edits)
+    if edits:
+        omitted["sys.path edits not followed"] = edits
     skipped = [Skip(path=p, reason=r) for p, r in sorted(project.skipped.items())]
     if len(skipped) > MAX_SKIPPED_LISTED:
         omitted["skipped files not listed"] = len(skipped) - MAX_SKIPPED_LISTED
@@ -160,9 +167,11 @@ def analyse_change(
     workers: int | None = None,
 ) -> tuple[Trace, list[Finding]]:
     """The trace of a change and the deterministic findings it supports."""
-    with closing(Project(source, _cache(cache), workers=workers)) as project:
+    files = list(files)
+    paths = [f.path for f in files if f.status != "removed"]
+    with closing(Project(source, _cache(cache), workers=workers, prefetch=paths)) as project:
         project.deadline = time.monotonic() + time_budget()
-        return _analyse(project, list(files))
+        return _analyse(project, files)
 
 
 def _analyse(project: Project, files: list[FileChange]) -> tuple[Trace, list[Finding]]:

@@ -43,13 +43,14 @@ def dangling_imports(tracer: Tracer, files: Iterable[FileChange], subagent: str)
         if not names:
             continue
         module = project.modules.python_name(change.path)
+        names_of_module = project.modules.aliases(change.path) | {module}
         head = change.path if change.status != "removed" else None
         gone = {n for n in names if head is None or resolver.top_level(head, n) is None}
         for path in files_mentioning(project, sorted(gone), "python"):
             facts = project.facts(path)
             for imp in facts.imports if facts else []:
                 absolute = project.modules.python_relative(path, imp.module)
-                if imp.name not in gone or absolute != module:
+                if imp.name not in gone or absolute not in names_of_module:
                     continue
                 title = f"`{module}.{imp.name}` was removed but is still imported here"
                 findings.append(

@@ -27,7 +27,11 @@ class Sym:
 
 @dataclass(frozen=True, slots=True)
 class Mod:
+    """A module (a Go or Java package: several files); ``name`` is a Python module's dotted
+    name as imported (no files: a namespace package)."""
+
     files: tuple[str, ...]
+    name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,16 +163,15 @@ class Resolver:
             absolute = modules.python_relative(path, imp.module)
             if imp.name is None and not imp.star:
                 absolute = absolute if imp.alias else absolute.split(".")[0]
-            target = modules.python_module(absolute)
-            if target is None:
+            mod = self.python_module(absolute, path)
+            if mod is None:
                 return EXTERNAL
             if imp.name is None:
-                return Mod((target,))
-            found = self.member(Mod((target,)), imp.name, depth)
-            if found is None:
-                sub = modules.python_module(f"{absolute}.{imp.name}")
-                return Mod((sub,)) if sub else None
-            return found
+                return mod
+            found = self.member(mod, imp.name, depth)
+            return (
+                found if found is not None else self.python_module(f"{absolute}.{imp.name}", path)
+            )
         if family == "js":
             if not imp.module:  # ``export default name``: a local alias
                 return self.top_level(path, imp.name or "", depth)
@@ -188,16 +191,22 @@ class Resolver:
             return Sym(files[0], imp.module.rsplit(".", 1)[-1])
         return None
 
+    def python_module(self, name: str, importer: str | None = None) -> Mod | None:
+        """Python module ``name`` (a file, or a namespace package's folder) as ``importer``
+        imports it."""
+        modules = self.project.modules
+        file = modules.python_module(name, importer)
+        if file is not None:
+            return Mod((file,), name)
+        return Mod((), name) if modules.is_namespace(name) else None
+
     def member(self, mod: Mod, name: str, depth: int = 0) -> Resolved:
         for file in mod.files:
             found = self.top_level(file, name, depth + 1)
             if found is not None:
                 return found
-        if len(mod.files) == 1 and self.project.modules.files.get(mod.files[0]) == "python":
-            package = self.project.modules.module_name(mod.files[0])
-            sub = self.project.modules.python_module(f"{package}.{name}")
-            if sub is not None:
-                return Mod((sub,))
+        if mod.name and (not mod.files or mod.files[0].endswith(("__init__.py", "__init__.pyi"))):
+            return self.python_module(f"{mod.name}.{name}")  # a submodule of the package
         return None
 
     # -- expressions ----------------------------------------------------------------------
@@ -361,6 +370,9 @@ class Resolver:
                 if isinstance(found, Mod)
                 else ((found.path,) if isinstance(found, Sym) else ())
             )
-            if any(modules.module_name(f).split(".")[0] == home for f in files):
+            tops = {modules.module_name(f).split(".")[0] for f in files}
+            if isinstance(found, Mod) and found.name:
+                tops.add(found.name.split(".")[0])
+            if home in tops:
                 return True
         return False
