@@ -22,11 +22,8 @@ _TEST_FILE = ("test_", "conftest.py")
 
 def _ancestors(path: str) -> list[str]:
     """Folders above ``path``, nearest first, ending with the repository root ``""``."""
-    found = []
-    while path:
-        path = posixpath.dirname(path)
-        found.append(path)
-    return found
+    parts = path.split("/")[:-1]
+    return ["/".join(parts[:i]) for i in range(len(parts), -1, -1)]
 
 
 class ModuleMap:
@@ -55,22 +52,20 @@ class ModuleMap:
         for root in self._roots:
             self._by_folder[root.folder].append(root)
         self._modules_in = {posixpath.dirname(p) for p in python if not p.endswith("__init__.py")}
-        # dotted name -> (file, root) it is importable as; namespace package name -> folder
+        # dotted name -> (file, root) it is importable as
         self.python: dict[str, list[tuple[str, Root]]] = defaultdict(list)
-        self.namespaces: dict[str, str] = {}
         for path in sorted(python, key=lambda p: p.endswith(".pyi")):  # .py before .pyi
-            self.names[path] = self.python_name(path)
-            for root in self.roots_of(path):
+            folders = _ancestors(path)
+            roots = self.roots_of(path, folders)
+            self.names[path] = self.python_name(path, roots)
+            for root in roots:
                 self.python[root.name_of(path)].append((path, root))
-                for folder in _ancestors(path)[:-1]:
-                    if root.holds(folder) and folder not in self._inits:
-                        self.namespaces.setdefault(root.name_of(folder), folder)
         self._memo: dict[str, str | None] = {}
 
     def _find_roots(
         self, paths: list[str], python: list[str], configs: dict[str, bytes]
     ) -> list[Root]:
-        exists = set(paths) | {f for p in paths for f in _ancestors(p)}
+        exists = set(paths) | {f for p in paths for f in _ancestors(p)} if configs else set()
         roots = []
         projects = {""} | {posixpath.dirname(p) for p in paths if p.endswith("/manage.py")}
         declaring: set[str] = set()
@@ -85,7 +80,7 @@ class ModuleMap:
                 continue
             roots += found
             declaring.update(folder for r in found if r.kind == "declared")
-        python_dirs = {f for p in python for f in _ancestors(p)}
+        python_dirs = self._python_dirs = {f for p in python for f in _ancestors(p)}
         for folder in sorted(projects):
             roots.append(Root(folder, "project"))
             src = f"{folder}/src" if folder else "src"
@@ -105,16 +100,17 @@ class ModuleMap:
             unique.setdefault((root.folder, root.prefix), root)
         return list(unique.values())
 
-    def roots_of(self, path: str) -> list[Root]:
-        """Import roots that hold ``path``, deepest first."""
-        return [r for folder in _ancestors(path) for r in self._by_folder.get(folder, [])]
+    def roots_of(self, path: str, folders: list[str] | None = None) -> list[Root]:
+        """Import roots that hold ``path`` (whose ``folders`` are given if known), deepest
+        first."""
+        return [r for f in folders or _ancestors(path) for r in self._by_folder.get(f, ())]
 
-    def python_name(self, path: str) -> str:
+    def python_name(self, path: str, roots: list[Root] | None = None) -> str:
         """The dotted module of a Python path (also for a path no longer in the tree):
         its name under the deepest explicit root, or under an implied root deeper still
         whose folder holds packages only (``lib/`` of ``lib/pkg/``, not ``app/`` of
         ``app/api/`` beside ``app/prices.py``)."""
-        roots = self.roots_of(path)
+        roots = self.roots_of(path) if roots is None else roots
         best = next((r for r in roots if r.kind in EXPLICIT), None)
         implied = next((r for r in roots if r.kind == "implied"), None)
         deeper = implied is not None and (best is None or len(implied.folder) > len(best.folder))
@@ -175,7 +171,14 @@ class ModuleMap:
 
     def is_namespace(self, name: str) -> bool:
         """Is ``name`` a folder without ``__init__.py`` under a root (PEP 420)?"""
-        return name in self.namespaces
+        for root in self._roots:
+            head, _, rest = name.partition(".") if root.prefix else ("", "", name)
+            if root.prefix and head != root.prefix:
+                continue
+            folder = "/".join(p for p in (root.folder, *rest.split(".")) if p)
+            if rest and folder in self._python_dirs and folder not in self._inits:
+                return True
+        return False
 
     def python_relative(self, importer: str, module: str) -> str:
         """The absolute dotted name of ``from ..x import`` as written in ``importer``,
