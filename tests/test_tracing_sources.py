@@ -38,6 +38,9 @@ EDGE_KEYS = {"kind", "symbol", "path", "line", "target", "hops", "confidence", "
 def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "trace-cache"
     monkeypatch.setenv("REVIEWER_TRACE_CACHE_DIR", str(folder))
+    # These tests compare complete traces; on a loaded machine the default 2 s budget
+    # (tested on its own in test_tracing_python.py) would cut some of them short.
+    monkeypatch.setenv("REVIEWER_TRACE_TIME_BUDGET_SECONDS", "60")
     return folder
 
 

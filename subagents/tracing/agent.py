@@ -48,7 +48,8 @@ class TracingAgent(DeterministicSubAgent):
         kinds = Counter(e.kind for e in trace.edges)
         return (
             f"traced {len(trace.changed)} changed symbol(s): {kinds['caller']} callers, "
-            f"{kinds['callee']} callees, {kinds['overrider']} overriders"
+            f"{kinds['callee']} callees, {kinds['overrider']} overriders, "
+            f"{kinds['value']} value uses and validations"
         )
 
     async def run(self, ctx: ReviewContext, model: ModelClient | None) -> SubAgentReport:

@@ -44,7 +44,7 @@ def _unsearchable(project: Project, names: list[str], family: str) -> set[str]:
     return {p for p, text in name_index(project, family).items() if any(w in text for w in wanted)}
 
 
-def _nearness(path: str, focus: tuple[str, ...]) -> int:
+def nearness(path: str, focus: tuple[str, ...]) -> int:
     """How many leading directories ``path`` shares with the closest changed file."""
     parts = path.split("/")[:-1]
     best = 0
@@ -67,7 +67,7 @@ def _remote_share(project: Project, family: str) -> list[str]:
         return project.shares[family]
     files = project.family_files(family)
     if project.source.remote and len(files) > REMOTE_INDEX_CAP:
-        ranked = sorted(files, key=lambda p: (-_nearness(p, project.focus), is_test_path(p), p))
+        ranked = sorted(files, key=lambda p: (-nearness(p, project.focus), is_test_path(p), p))
         project.omitted["files not indexed (remote source, far from the change)"] += (
             len(ranked) - REMOTE_INDEX_CAP
         )

@@ -35,9 +35,11 @@ class ChangedSymbol(BaseModel):
 
 class Edge(BaseModel):
     """One traced relation. For a caller, ``symbol``/``path``/``line`` are the calling
-    function and the call site; for a callee or an overrider, the definition reached."""
+    function and the call site; for a callee or an overrider, the definition reached; for
+    a value, the place that uses the changed value or validates the field it is stored in
+    (``note`` says which, for the reader)."""
 
-    kind: Literal["caller", "callee", "overrider"]
+    kind: Literal["caller", "callee", "overrider", "value"]
     symbol: str
     path: str
     line: int
@@ -51,6 +53,7 @@ class Edge(BaseModel):
     site_line: int = Field(default=0, exclude=True)
     via: str | None = Field(default=None, exclude=True)  # hop 2: the hop-1 symbol
     score: float = Field(default=0.0, exclude=True)
+    note: str = Field(default="", exclude=True)
 
 
 class Skip(BaseModel):

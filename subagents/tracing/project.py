@@ -311,6 +311,18 @@ class Project:
             self.close()
             return _extract_many(items)
 
+    def texts(self, paths: Iterable[str]) -> dict[str, str]:
+        """Contents of ``paths`` as text, binary and oversized files left out (value
+        tracing reads declarations as they are written, in any file type)."""
+        entries = [self.entries[p] for p in dict.fromkeys(paths) if p in self.entries]
+        entries = [e for e in entries if e.mode not in (SYMLINK, SUBMODULE)]
+        entries = [e for e in entries if e.size <= MAX_FILE_BYTES]
+        return {
+            path: data.decode("utf-8", "replace")
+            for path, data in self._read(entries).items()
+            if b"\x00" not in data[:8192]
+        }
+
     def lines(self, wanted: dict[str, set[int]]) -> dict[str, dict[int, str]]:
         """Source lines by path for rendering, read again in one batch (contents are not
         kept in memory)."""

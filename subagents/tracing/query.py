@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from reviewer.errors import ReviewerError
 from subagents.base import Finding
 from subagents.tracing.cache import FactCache
+from subagents.tracing.flows import ValueTracer
 from subagents.tracing.graph import Node, Tracer
 from subagents.tracing.languages import is_test_path
 from subagents.tracing.model import ChangedSymbol, Edge, FileChange, Skip, Trace
@@ -26,6 +27,7 @@ from subagents.tracing.project import Project
 from subagents.tracing.resolve import Sym
 from subagents.tracing.settings import trace_settings
 from subagents.tracing.source import GitTreeSource, TreeSource
+from subagents.tracing.values import MAX_VALUES, Value, changed_values
 
 if TYPE_CHECKING:
     from reviewer.context import ReviewContext
@@ -36,8 +38,9 @@ SNIPPET_EDGES = 80
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 
 
-def touched_lines(patch: str) -> set[int]:
-    """Head-side lines a patch adds, plus the lines either side of a pure deletion."""
+def touched_lines(patch: str, *, deletions: bool = True) -> set[int]:
+    """Head-side lines a patch adds, plus (with ``deletions``) the lines either side of a
+    deletion."""
     touched: set[int] = set()
     new = 0
     for raw in patch.splitlines():
@@ -48,7 +51,7 @@ def touched_lines(patch: str) -> set[int]:
             touched.add(new)
             new += 1
         elif raw.startswith("-"):
-            touched.update({max(new - 1, 1), new})
+            touched.update({max(new - 1, 1), new} if deletions else ())
         elif not raw.startswith("\\"):
             new += 1
     return touched
@@ -106,12 +109,14 @@ def _nodes(tracer: Tracer, roots: list[Sym]) -> list[Node]:
 def _score(edge: Edge) -> float:
     return (
         edge.confidence
-        * (1.0 if edge.hops == 1 else 0.5)
+        * (1.0 if edge.hops == 1 or edge.kind == "value" else 0.5)
         * (0.6 if is_test_path(edge.path) else 1.0)
     )
 
 
-def _finish(tracer: Tracer, roots: list[Sym], edges: list[Edge]) -> Trace:
+def _finish(
+    tracer: Tracer, roots: list[Sym], edges: list[Edge], values: Iterable[Value] = ()
+) -> Trace:
     project = tracer.project
     for edge in edges:
         edge.score = round(_score(edge), 4)
@@ -124,6 +129,13 @@ def _finish(tracer: Tracer, roots: list[Sym], edges: list[Edge]) -> Trace:
                 ChangedSymbol(symbol=tracer.qualified(sym), path=sym.path, line=d.line,
                               signature=d.signature)
             )  # fmt: skip
+    named = {c.symbol for c in changed}
+    for value in values:
+        symbol = tracer.qualified(Sym(value.path, value.scope))
+        if symbol not in named:
+            named.add(symbol)
+            changed.append(ChangedSymbol(symbol=symbol, path=value.path, line=value.line,
+                                         signature=value.signature))  # fmt: skip
     wanted: dict[str, set[int]] = defaultdict(set)
     for edge in edges[:SNIPPET_EDGES]:
         path, line = (
@@ -188,8 +200,28 @@ def _analyse(project: Project, files: list[FileChange]) -> tuple[Trace, list[Fin
     project.load([c.path for c in files if c.status != "removed"])
     tracer = Tracer(project)
     roots = changed_symbols(tracer, files)
-    trace = _finish(tracer, roots, tracer.trace(_nodes(tracer, roots)))
+    edges = tracer.trace(_nodes(tracer, roots))
+    values = values_of(project, files)
+    edges += ValueTracer(tracer).edges(values)
+    trace = _finish(tracer, roots, edges, values)
     return trace, dangling_imports(tracer, files, "tracing")
+
+
+def values_of(project: Project, files: list[FileChange]) -> list[Value]:
+    """The values (literals, constants, members) on the touched lines of changed Python files."""
+    found: list[Value] = []
+    for change in files:
+        if change.status == "removed" or not change.patch or change.path in project.skipped:
+            continue
+        if project.modules.files.get(change.path) != "python":
+            continue
+        text = project.texts([change.path]).get(change.path)
+        if text is not None:
+            removed = [raw[1:] for raw in change.patch.splitlines()
+                       if raw.startswith("-") and not raw.startswith("---")]  # fmt: skip
+            added = touched_lines(change.patch, deletions=False)
+            found += changed_values(change.path, text.encode(), added, removed)
+    return found[:MAX_VALUES]
 
 
 def time_budget() -> float:

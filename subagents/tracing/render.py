@@ -14,7 +14,12 @@ from subagents.tracing.model import Edge, Trace
 
 SITES_PER_FILE = 3
 CHARS_PER_TOKEN = 4
-_TITLES = {"caller": "callers", "callee": "callees", "overrider": "overriders"}
+_TITLES = {
+    "caller": "callers",
+    "callee": "callees",
+    "overrider": "overriders",
+    "value": "value uses and validations",
+}
 
 
 def _short(symbol: str) -> str:
@@ -33,6 +38,8 @@ def _block(edge: Edge, trace: Trace) -> str:
         f"- {edge.kind} `{edge.symbol}` {where} "
         f"(confidence {edge.confidence:.2f}{flag}, hop {edge.hops}{via})"
     ]
+    if edge.note:
+        lines.append(f"    {edge.note}")
     if edge.signature:
         lines.append(f"    {edge.signature}")
     if edge.kind == "overrider":

@@ -41,8 +41,9 @@ class TreeSource(Protocol):
 
     def read(self, entries: list[TreeEntry]) -> dict[str, bytes]: ...
 
-    def grep(self, names: list[str], globs: list[str]) -> set[str] | None:
-        """Paths holding any of ``names`` as a whole word, or None when unsupported."""
+    def grep(self, names: list[str], globs: list[str], words: bool = True) -> set[str] | None:
+        """Paths holding any of ``names`` (as a whole word unless ``words`` is false), or
+        None when unsupported."""
         ...
 
 
@@ -123,10 +124,10 @@ class GitTreeSource:
             pos = header_end + 1 + size + 1
         return result
 
-    def grep(self, names: list[str], globs: list[str]) -> set[str] | None:
+    def grep(self, names: list[str], globs: list[str], words: bool = True) -> set[str] | None:
         if not names:
             return set()
-        args = ["grep", "-I", "-l", "-w", "-F", "-z", "--no-color"]
+        args = ["grep", "-I", "-l", *(["-w"] if words else []), "-F", "-z", "--no-color"]
         for name in names:
             args += ["-e", name]
         out = self._git(*args, self.commit, "--", *globs, ok=(0, 1))
@@ -199,7 +200,7 @@ class GitHubTreeSource:
         data = self.client.request("GET", f"/repos/{self.repo}/git/blobs/{entry.sha}")[1]
         return base64.b64decode(data.get("content", ""))
 
-    def grep(self, names: list[str], globs: list[str]) -> set[str] | None:
+    def grep(self, names: list[str], globs: list[str], words: bool = True) -> set[str] | None:
         return None
 
 
@@ -230,5 +231,5 @@ class DirectorySource:
     def read(self, entries: list[TreeEntry]) -> dict[str, bytes]:
         return {e.path: (self.root / e.path).read_bytes() for e in entries}
 
-    def grep(self, names: list[str], globs: list[str]) -> set[str] | None:
+    def grep(self, names: list[str], globs: list[str], words: bool = True) -> set[str] | None:
         return None
