@@ -13,6 +13,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from subagents.base import DeterministicSubAgent, Finding, ReportStatus, SubAgentReport
+from subagents.secrets import redact
 from subagents.tracing.hunks import changed_symbols
 from subagents.tracing.query import analyse_context
 from subagents.tracing.render import render_trace
@@ -63,5 +64,6 @@ class TracingAgent(DeterministicSubAgent):
                 f"hunks: {_hunk_symbols(ctx)}."
             )
         else:
-            summary = render_trace(trace, RATIONALE_BUDGET_TOKENS)
+            # source lines and literals the trace quotes may hold a secret
+            summary = redact(render_trace(trace, RATIONALE_BUDGET_TOKENS))
         return report.model_copy(update={"rationale": f"{report.rationale}\n\n{summary}"})
