@@ -7,7 +7,8 @@ sample (thinned evenly to ``--max-samples``); the oracle's incoming calls (based
 over LSP, with a pyrightconfig that includes the tests) are compared with the tracer's
 hop-1 caller edges by (path, call-site line). The baseline is what a name-only index
 (aider's repo map) would answer: every call of the same name. Misses and false edges are
-broken down by call form so a gap can be explained.
+broken down by call form so a gap can be explained. The oracle's answers are kept in
+``<workdir>/oracle-<project>.json``; delete it to ask the language server again.
 """
 
 from __future__ import annotations
@@ -85,8 +86,13 @@ def evaluate(requirement: str, workdir: Path, limit: int) -> dict[str, object]:
     chosen = samples(project, package_dir, limit)
     all_py = [p for p in project.modules.files if p.endswith(".py")]
     index = project.load(all_py)
-    lsp = LspClient(repo)
+    oracle_file = workdir / f"oracle-{requirement}.json"
+    cached: dict[str, list[list[object]]] = (
+        json.loads(oracle_file.read_text()) if oracle_file.exists() else {}
+    )
+    lsp: LspClient | None = None
     totals: Counter[str] = Counter()
+    by_confidence: Counter[str] = Counter()
     missed_by_form: Counter[str] = Counter()
     false_by_form: Counter[str] = Counter()
     oracle_time = ours_time = 0.0
@@ -97,20 +103,27 @@ def evaluate(requirement: str, workdir: Path, limit: int) -> dict[str, object]:
             line_text = (repo / sym.path).read_text().splitlines()[d.line - 1]
             column = line_text.index("def " + d.name) + 4
             started = time.perf_counter()
-            oracle = lsp.incoming_calls(repo / sym.path, d.line, column)
-            oracle = {s for s in oracle if s[0].startswith(scope)}
+            key = f"{sym.path}:{sym.qname}"
+            if key not in cached:
+                lsp = lsp or LspClient(repo)
+                cached[key] = [list(s) for s in lsp.incoming_calls(repo / sym.path, d.line, column)]
+            oracle = {(str(p), int(n)) for p, n in cached[key] if str(p).startswith(scope)}  # type: ignore[call-overload]
             oracle_time += time.perf_counter() - started
             started = time.perf_counter()
             edges = tracer.callers([Node(sym, sym.qname, 1.0)], 1)
             ours_time += time.perf_counter() - started
-            calls = [e for e in edges if e.form in {"call", "decorator"} or
-                     ("property" in d.decorators and e.form == "attribute")]  # fmt: skip
+            # The oracle's call hierarchy lists calls and references to the function
+            # (``callback=self.method``) but never a decorator application.
+            calls = [e for e in edges if e.form != "decorator"]
             calls = [e for e in calls if e.path.startswith(scope)]  # what the oracle sees
             ours = {(e.path, e.line) for e in calls}
             sure = {(e.path, e.line) for e in calls if not e.possible}
             names = {(p, r.line) for p, f in index.items() for r in f.refs
-                     if r.name == d.name and r.form in {"call", "decorator"}
+                     if r.name == d.name and r.form == "call"
                      and p.startswith(scope)}  # fmt: skip
+            for e in calls:
+                hit = "tp" if (e.path, e.line) in oracle else "fp"
+                by_confidence[f"{e.confidence:.2f} {hit}"] += 1
             for label, predicted in (("all", ours), ("sure", sure), ("name", names)):
                 tp, fp, fn = score(predicted, oracle)
                 totals[f"{label}_tp"] += tp
@@ -122,7 +135,9 @@ def evaluate(requirement: str, workdir: Path, limit: int) -> dict[str, object]:
                 false_by_form[form_of(project, site, d.name)] += 1
             totals["oracle_edges"] += len(oracle)
     finally:
-        lsp.close()
+        if lsp is not None:
+            lsp.close()
+        oracle_file.write_text(json.dumps(cached, sort_keys=True))
     result: dict[str, object] = {"project": requirement, "samples": len(chosen),
                                  "oracle_edges": totals["oracle_edges"]}  # fmt: skip
     for label in ("all", "sure", "name"):
@@ -136,6 +151,7 @@ def evaluate(requirement: str, workdir: Path, limit: int) -> dict[str, object]:
         }
     result["sure_missed_by_form"] = dict(missed_by_form.most_common())
     result["sure_false_by_form"] = dict(false_by_form.most_common())
+    result["tracer_edges_by_confidence"] = dict(sorted(by_confidence.items()))
     result["seconds"] = {"oracle": round(oracle_time, 1), "tracer": round(ours_time, 2)}
     return result
 

@@ -20,6 +20,9 @@ from subagents.tracing import languages
 FACTS_VERSION = 3
 MAX_FILE_BYTES = 1_000_000
 MAX_TEXT = 120
+# Pseudo-variables of a function's binds: the type its result is an instance of (an
+# annotation, a returned call) or the expression whose value it returns.
+RETURNS, RETURNS_VALUE = "return", "return:value"
 _PATH_EDITS = frozenset({"insert", "append", "extend"})
 _FORM_RANK = {"call": 0, "decorator": 1, "attribute": 2, "value": 3}
 
@@ -166,6 +169,7 @@ class _Builder:
         self.facts = FileFacts(language, partial=partial)
         self.lines = lines
         self.spans: list[tuple[int, int, str]] = []  # (start, end, qname) sorted by start
+        self.aliases: list[tuple[str | None, str, str]] = []  # (scope, self.x, name)
         self.starts: list[int] = []
 
     def build(self, matches: list[tuple[int, dict[str, list[ts.Node]]]]) -> FileFacts:
@@ -193,6 +197,12 @@ class _Builder:
         for (_, caps), kind in zip(matches, kinds, strict=True):
             self._other(kind, caps, refs)
         self.facts.refs = sorted(refs.values(), key=attrgetter("line", "name"))
+        typed = {(b.scope, b.var): b.type for b in self.facts.binds if b.type}
+        self.facts.binds += [
+            Bind(scope, var, typed[(scope, name)])
+            for scope, var, name in self.aliases
+            if (scope, name) in typed
+        ]
         return self.facts
 
     def _scope(self, node: ts.Node) -> str | None:
@@ -249,6 +259,13 @@ class _Builder:
             )  # fmt: skip
         elif key.startswith("import."):
             self.facts.imports.append(_import(key, caps))
+        elif key == "returns":
+            node = (caps.get("type") or caps["value"])[0]
+            var = RETURNS if "type" in caps else RETURNS_VALUE
+            self.facts.binds.append(Bind(self._scope(node), var, receiver_text(node)))
+        elif key == "alias":
+            node = caps["var"][0]
+            self.aliases.append((self._scope(node), receiver_text(node), _text(caps["value"][0])))
         elif key == "bind":
             self.facts.binds.append(
                 Bind(
@@ -269,7 +286,9 @@ def _kind(language: str, index: int, caps: dict[str, list[ts.Node]]) -> str:
     kind = _KINDS.get(key)
     if kind is None:
         kind = next((k for k in caps if k.startswith(_KIND_PREFIXES)), "")
-        kind = kind or next((k for k in ("decorated", "package", "bind") if k in caps), "")
+        kind = kind or next(
+            (k for k in ("decorated", "package", "bind", "returns", "alias") if k in caps), ""
+        )
         _KINDS[key] = kind
     return kind
 

@@ -18,13 +18,14 @@ from subagents.tracing.constraints import Constraint, constraints_in, describe
 from subagents.tracing.graph import POSSIBLE_BELOW, Tracer
 from subagents.tracing.languages import is_test_path
 from subagents.tracing.model import Edge
-from subagents.tracing.resolve import EXACT, NAME_ONLY, REACHABLE, Mod, Sym
+from subagents.tracing.resolve import EXACT, NAME_ONLY, Mod, Sym
 from subagents.tracing.values import Sink, Value
 
 FIELD_GLOBS = ["*.py", "*.pyi", "*.json", "*.sql", "*.yaml", "*.yml"]
 MAX_TEXT_FILES = 300
 MAX_SITES = 30  # per literal searched verbatim
 LITERAL = 0.8
+SETTINGS = 0.6
 _CONSTANT = re.compile(r"^_*[A-Z][A-Z0-9_]{3,}$")
 
 
@@ -120,7 +121,7 @@ class ValueTracer:
         if isinstance(base, Mod):
             return EXACT if value.path in base.files else None
         if receiver.rsplit(".", 1)[-1] == "settings" and _CONSTANT.match(value.name):
-            return REACHABLE  # Django-style ``settings.NAME``: any settings module
+            return SETTINGS  # Django-style ``settings.NAME``: any settings module
         return NAME_ONLY if base is None and _CONSTANT.match(value.name) else None
 
     def _imports_value(self, path: str, value: Value) -> bool:

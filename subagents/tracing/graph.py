@@ -2,8 +2,9 @@
 
 Callers are found candidates-first: ``git grep -w`` (or the name index) names the files
 that mention a target, only those are parsed, and each mention is resolved; one that
-resolves elsewhere is dropped, one that cannot be resolved is kept as a low-confidence
-``possible`` edge. Hop 2 expands only the strongest hop-1 edges, so cost stays bounded.
+resolves elsewhere is dropped, an unknown receiver in a file that imports the target's
+package is kept as a ``possible`` edge, and a bare name match is only counted. Hop 2
+expands only the strongest hop-1 edges, so cost stays bounded.
 """
 
 from __future__ import annotations
@@ -17,7 +18,15 @@ from subagents.tracing.facts import Def, FileFacts, Ref
 from subagents.tracing.languages import is_test_path, language_for
 from subagents.tracing.model import Edge
 from subagents.tracing.project import Project
-from subagents.tracing.resolve import EXACT, NAME_ONLY, REACHABLE, Instance, Resolver, Sym
+from subagents.tracing.resolve import (
+    EXACT,
+    LOCAL,
+    NAME_ONLY,
+    REACHABLE,
+    Instance,
+    Resolver,
+    Sym,
+)
 
 EXPAND_PER_HOP = 25
 MAX_EDGES_PER_TARGET = 300
@@ -74,10 +83,16 @@ class Tracer:
                 return None  # the receiver's class is known and has no such method here
             if ref.name in COMMON_METHODS:
                 return NAME_ONLY  # ``x.get()`` on an unknown ``x`` is as likely a dict
+            head = ref.receiver.split(".")[0]
+            if self.resolver.local_type(path, ref.scope, head) is LOCAL:
+                self.omitted["calls on untyped parameters not listed"] += 1
+                return None  # a pytest fixture, a callback's argument: no type evidence
         elif tdef.kind == "method" and getattr(language_for(path), "name", "") != "java":
             return None  # a bare name never reaches a method outside Java
         if ref.receiver is None or tdef.kind != "method":
             return NAME_ONLY  # an unresolved bare name, or a function's module did not resolve
+        # An unknown receiver calling a method of this name: a lead only (a type checker
+        # confirms few of these), and none at all where nothing of the package is imported.
         return REACHABLE if self.resolver.reaches(path, target) else NAME_ONLY
 
     def callers(self, frontier: list[Node], hops: int) -> list[Edge]:
@@ -137,6 +152,11 @@ class Tracer:
             return None  # recursion inside the target itself
         confidence = self.caller_confidence(path, ref, node.sym, tdef)
         if confidence is None:
+            return None
+        if confidence <= NAME_ONLY:
+            # A name match and nothing more: against a type checker nearly all of these
+            # are wrong, so they are counted rather than shown as leads.
+            self.omitted["name-only matches not listed"] += 1
             return None
         confidence = round(confidence * node.confidence, 3)
         caller = Sym(path, ref.scope or "")

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from subagents.tracing.facts import Def, FileFacts, Import, Ref
+from subagents.tracing.facts import RETURNS, RETURNS_VALUE, Def, FileFacts, Import, Ref
 from subagents.tracing.languages import language_for
 from subagents.tracing.project import Project
 
 MAX_DEPTH = 6
-EXACT, TYPED, REACHABLE, NAME_ONLY = 0.9, 0.85, 0.6, 0.2
+EXACT, TYPED, REACHABLE, NAME_ONLY = 0.9, 0.85, 0.45, 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +64,7 @@ class Resolver:
         self._defs: dict[str, dict[str, Def]] = {}
         self._top: dict[tuple[str, str], Resolved] = {}
         self._binds: dict[str, dict[tuple[str | None, str], str]] = {}
+        self._returns: dict[Sym, Instance | None] = {}
 
     # -- per-file indexes ----------------------------------------------------------------
 
@@ -139,6 +140,9 @@ class Resolver:
                     found = self.member(target, name, depth + 1)
                     if found is not None:
                         return found
+        text = self.binds(path).get((None, name))
+        if text:  # a module-level instance: ``current_app: Flask = ...``, ``app = Flask()``
+            return self.instance_of(self.resolve_expr(path, None, text, typed=False))
         spec = language_for(path)
         if spec is not None and spec.package_scope:
             for other in self.project.modules.package_files(path):
@@ -226,8 +230,7 @@ class Resolver:
             if text == "":
                 return LOCAL  # an untyped parameter: it shadows any global of that name
             if text is not None:
-                found = self.resolve_expr(path, current, text, typed=False)
-                return Instance(found) if self.is_class(found) else None  # type: ignore[arg-type]
+                return self.instance_of(self.resolve_expr(path, current, text, typed=False))
             if current is None:
                 return None
             current = _parent(current)
@@ -245,8 +248,7 @@ class Resolver:
             cls = self.enclosing_class(path, scope)
             return Instance(cls, via_self=True, bases_only=True) if cls else None
         if text.endswith("()"):
-            found = self.resolve_expr(path, scope, text[:-2], typed)
-            return Instance(found) if self.is_class(found) else None  # type: ignore[arg-type]
+            return self.instance_of(self.resolve_expr(path, scope, text[:-2], typed))
         parts = text.split(".")
         if not all(p.isidentifier() or p.startswith("$") for p in parts):
             return None
@@ -259,8 +261,7 @@ class Resolver:
                 binds = self.binds(path)
                 attr = binds.get((cls.qname, "self." + rest[0])) or binds.get((cls.qname, rest[0]))
                 if attr is not None:
-                    typed_attr = self.resolve_expr(path, cls.qname, attr, typed=False)
-                    current = Instance(typed_attr) if self.is_class(typed_attr) else None  # type: ignore[arg-type]
+                    current = self.instance_of(self.resolve_expr(path, cls.qname, attr, False))
                     rest = rest[1:]
         elif typed:
             current = self.resolve_name(path, scope, head)
@@ -280,9 +281,57 @@ class Resolver:
                 filter(None, (self.lookup_method(b, name) for b in self.bases(base.cls))), None
             )
         if isinstance(base, Instance):
-            return self.lookup_method(base.cls, name)
+            return self.lookup_method(base.cls, name) or self.instance_attribute(base.cls, name)
         if isinstance(base, Sym) and self.is_class(base):
             return self.lookup_method(base, name)
+        return None
+
+    # -- types of results and attributes ------------------------------------------------
+
+    def instance_of(self, found: Resolved) -> Resolved:
+        """What calling ``found`` yields: an instance of a class, a function's result."""
+        if isinstance(found, Instance):
+            return found
+        if not isinstance(found, Sym):
+            return None
+        d = self.definition(found)
+        if d is None:
+            return None
+        if d.kind == "class":
+            return Instance(found)
+        return self.returns(found)
+
+    def returns(self, func: Sym) -> Instance | None:
+        """The instance a function returns, from its annotation, a returned call or a
+        returned name (``return self``, ``return resp``); None when unknown."""
+        if func in self._returns:
+            return self._returns[func]
+        self._returns[func] = None  # breaks recursion
+        binds = self.binds(func.path)
+        result: Resolved = None
+        text = binds.get((func.qname, RETURNS))
+        if text:
+            result = self.instance_of(self.resolve_expr(func.path, func.qname, text))
+        text = binds.get((func.qname, RETURNS_VALUE))
+        if result is None and text:
+            result = self.resolve_expr(func.path, func.qname, text)
+        found = result if isinstance(result, Instance) else None
+        self._returns[func] = found
+        return found
+
+    def instance_attribute(self, cls: Sym, name: str, depth: int = 0) -> Resolved:
+        """The type of attribute ``name`` of ``cls``'s instances (``self.x = Foo()``,
+        ``x: Foo`` in the class body), looked up along the bases."""
+        if depth > MAX_DEPTH:
+            return None
+        binds = self.binds(cls.path)
+        text = binds.get((cls.qname, "self." + name)) or binds.get((cls.qname, name))
+        if text:
+            return self.instance_of(self.resolve_expr(cls.path, cls.qname, text, typed=False))
+        for base in self.bases(cls):
+            found = self.instance_attribute(base, name, depth + 1)
+            if found is not None:
+                return found
         return None
 
     def lookup_method(self, cls: Sym, name: str, depth: int = 0) -> Sym | None:

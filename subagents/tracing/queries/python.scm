@@ -59,14 +59,15 @@
   module_name: (_) @module
   (wildcard_import)) @import.star
 
-; Local type evidence: constructor assignments, with-targets and annotations.
-(assignment
-  left: [(identifier) (attribute)] @var
-  right: (call function: [(identifier) (attribute)] @type)) @bind
-
+; Local type evidence: annotations (first: they win over the assigned call), constructor
+; assignments and with-targets.
 (assignment
   left: (identifier) @var
   type: (type [(identifier) (attribute)] @type)) @bind
+
+(assignment
+  left: [(identifier) (attribute)] @var
+  right: (call function: [(identifier) (attribute)] @type)) @bind
 
 (with_item value: (as_pattern
   (call function: [(identifier) (attribute)] @type)
@@ -83,3 +84,17 @@
 ; Untyped parameters shadow module-level names (a pytest fixture named like a function).
 (parameters (identifier) @var) @bind
 (parameters (default_parameter name: (identifier) @var)) @bind
+
+; Return types: an annotation or a returned constructor/function call (a type, whose
+; instance is returned), and a returned name or attribute (a value, returned as it is).
+(function_definition
+  return_type: (type [(identifier) (attribute)] @type)) @returns
+
+(return_statement (call function: [(identifier) (attribute)] @type)) @returns
+
+(return_statement [(identifier) (attribute)] @value) @returns
+
+; ``self.app = app``: the attribute takes the type the assigned name has in that scope.
+(assignment
+  left: (attribute) @var
+  right: (identifier) @value) @alias
