@@ -82,6 +82,10 @@ def test_copy_change_over_a_max_length_elsewhere_appears_in_the_trace(git_repo: 
     text = render_trace(trace, 2000)
     assert "`title` allows at most 64 characters; the changed value has 70" in text
     assert "Field(max_length=64)" in text
+    # ranked for the model: the sure validation first, the name-only one marked as a lead
+    assert text.index("Banner.title") < text.index("shop.blog.Post.title")
+    assert "`shop.blog.Post.title` shop/blog.py:5 (confidence 0.40, POSSIBLE: unconfirmed" in text
+    assert text.startswith("Edges are ranked") and "Those marked POSSIBLE" in text
 
 
 def test_literal_passed_directly_reaches_the_validation_in_one_hop(git_repo: GitRepo) -> None:

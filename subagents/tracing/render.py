@@ -1,8 +1,9 @@
 """Render a trace for a reader (a human or a model) inside a token budget.
 
-Edges are taken best-first (the trace is already ranked), at most three sites per file
-per changed symbol so one busy test file cannot crowd out the rest, each shown as the
-caller's signature and the call line with two lines either side. Whatever does not fit
+Edges are taken best-first (the trace is already ranked; ``possible`` ones are marked as
+unconfirmed leads), at most three sites per file per changed symbol so one busy test file
+cannot crowd out the rest, each shown as the caller's signature and the call line with
+two lines either side. Whatever does not fit
 is counted, never silently dropped: "+37 more callers of `get` in tests/".
 """
 
@@ -13,6 +14,10 @@ from collections import Counter, defaultdict
 from subagents.tracing.model import Edge, Trace
 
 SITES_PER_FILE = 3
+POSSIBLE_NOTE = (
+    "Edges are ranked, most certain first. Those marked POSSIBLE are unconfirmed leads "
+    "(the receiver's type is unknown, or only a field name matches); the rest were resolved."
+)
 CHARS_PER_TOKEN = 4
 _TITLES = {
     "caller": "callers",
@@ -32,7 +37,7 @@ def _area(path: str) -> str:
 
 def _block(edge: Edge, trace: Trace) -> str:
     where = f"{edge.path}:{edge.line}"
-    flag = " possible" if edge.possible else ""
+    flag = ", POSSIBLE: unconfirmed" if edge.possible else ""
     via = f" via `{edge.via}`" if edge.via else ""
     lines = [
         f"- {edge.kind} `{edge.symbol}` {where} "
@@ -93,6 +98,8 @@ def render_trace(trace: Trace, budget_tokens: int) -> str:
         for (target, kind, area), n in sorted(left.items()):
             if target == symbol:
                 out.append(f"  +{n} more {_TITLES[kind]} of `{_short(symbol)}` in {area}")
+    if any(e.possible for e in trace.edges):
+        out.insert(0, POSSIBLE_NOTE)
     notes = [f"{reason}: {n}" for reason, n in sorted(trace.omitted.items())]
     if trace.skipped:
         notes.append(f"files skipped: {len(trace.skipped)}")
