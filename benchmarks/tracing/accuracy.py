@@ -72,6 +72,26 @@ def ratio(a: int, b: int) -> float:
     return a / b if b else 1.0
 
 
+def tally(totals: Counter[str], oracle: set[Site], predicted: dict[str, set[Site]]) -> None:
+    """Add one sample's true and false positives and misses, per predicted set."""
+    for label, sites in predicted.items():
+        tp, fp, fn = score(sites, oracle)
+        totals[f"{label}_tp"] += tp
+        totals[f"{label}_fp"] += fp
+        totals[f"{label}_fn"] += fn
+    totals["oracle_edges"] += len(oracle)
+
+
+def figures(totals: Counter[str], labels: tuple[str, ...]) -> dict[str, dict[str, float]]:
+    """Precision, recall and counts per label."""
+    result = {}
+    for label in labels:
+        tp, fp, fn = totals[f"{label}_tp"], totals[f"{label}_fp"], totals[f"{label}_fn"]
+        precision, recall = round(ratio(tp, tp + fp), 3), round(ratio(tp, tp + fn), 3)
+        result[label] = {"precision": precision, "recall": recall, "tp": tp, "fp": fp, "fn": fn}
+    return result
+
+
 def evaluate(requirement: str, workdir: Path, limit: int) -> dict[str, object]:
     repo = sdist_repo(requirement, workdir)
     name = requirement.split("==")[0]
@@ -124,31 +144,18 @@ def evaluate(requirement: str, workdir: Path, limit: int) -> dict[str, object]:
             for e in calls:
                 hit = "tp" if (e.path, e.line) in oracle else "fp"
                 by_confidence[f"{e.confidence:.2f} {hit}"] += 1
-            for label, predicted in (("all", ours), ("sure", sure), ("name", names)):
-                tp, fp, fn = score(predicted, oracle)
-                totals[f"{label}_tp"] += tp
-                totals[f"{label}_fp"] += fp
-                totals[f"{label}_fn"] += fn
+            tally(totals, oracle, {"all": ours, "sure": sure, "name": names})
             for site in oracle - sure:
                 missed_by_form[form_of(project, site, d.name)] += 1
             for site in sure - oracle:
                 false_by_form[form_of(project, site, d.name)] += 1
-            totals["oracle_edges"] += len(oracle)
     finally:
         if lsp is not None:
             lsp.close()
         oracle_file.write_text(json.dumps(cached, sort_keys=True))
     result: dict[str, object] = {"project": requirement, "samples": len(chosen),
                                  "oracle_edges": totals["oracle_edges"]}  # fmt: skip
-    for label in ("all", "sure", "name"):
-        tp, fp, fn = totals[f"{label}_tp"], totals[f"{label}_fp"], totals[f"{label}_fn"]
-        result[label] = {
-            "precision": round(ratio(tp, tp + fp), 3),
-            "recall": round(ratio(tp, tp + fn), 3),
-            "tp": tp,
-            "fp": fp,
-            "fn": fn,
-        }
+    result.update(figures(totals, ("all", "sure", "name")))
     result["sure_missed_by_form"] = dict(missed_by_form.most_common())
     result["sure_false_by_form"] = dict(false_by_form.most_common())
     result["tracer_edges_by_confidence"] = dict(sorted(by_confidence.items()))
