@@ -8,6 +8,7 @@ from decimal import Decimal
 from reviewer.aggregator import Decision, Reason
 from reviewer.text import shorten
 from subagents.base import Finding, SubAgentReport
+from subagents.secrets import redact
 
 HEADLINES = {
     "approve": "Approved by the reviewer",
@@ -109,8 +110,8 @@ def render_markdown(
     then the findings by severity, the other reasons, one line for the model parts that
     did not run, and the panel table last."""
     lines = [f"## {HEADLINES[decision.verdict]}", ""]
-    if title:
-        lines += [f"**{title}**", ""]
+    if title:  # PR text: a key pasted in a title is masked like one in the code
+        lines += [f"**{redact(title)}**", ""]
     gates = [r for r in decision.reasons if r.code not in NOT_RUN]
     main = None
     not_run = _not_run_lines([r for r in decision.reasons if r.code in NOT_RUN])

@@ -245,9 +245,37 @@ _DELETE_ALL_TEXT = (
 )
 
 
+def _texts(ctx: ReviewContext) -> list[tuple[str, str]]:
+    """(where, text) of the PR's words outside the diff: they reach logs, comments and the
+    model as much as the code does, so a key pasted in them counts as committed."""
+    texts = [("the PR title", ctx.title), ("the PR description", ctx.body or "")]
+    texts += [(f"the message of commit {c.sha[:10]}", c.message) for c in ctx.commits]
+    return texts
+
+
+def _text_findings(ctx: ReviewContext) -> list[Finding]:
+    out: list[Finding] = []
+    for where, text in _texts(ctx):
+        for hit in find_secrets(text):
+            out.append(
+                Finding(
+                    fingerprint=fingerprint(f"safety.secret.{hit.rule_id}", None, where),
+                    subagent=NAME,
+                    severity=Severity.blocker,
+                    title=f"Possible secret in {where} (`{hit.rule_id}`)",
+                    body=f"{where[0].upper()}{where[1:]} appears to contain a secret "
+                    f"({hit.title}): `{hit.shown}`. Revoke and rotate it now: GitHub keeps "
+                    "edited text and commit messages stay in the history.\n\n"
+                    f"_Found by {', '.join(hit.detectors)}._",
+                    rule_ids=[f"safety.secret.{hit.rule_id}"],
+                )
+            )
+    return out
+
+
 def scan(ctx: ReviewContext) -> list[Finding]:
     """All deterministic safety findings for one review context."""
-    findings: list[Finding] = []
+    findings: list[Finding] = _text_findings(ctx)
     for file in ctx.files:
         notes = _path_notes(file.path, ctx.policy.sensitive_paths)
         if notes:
