@@ -7,14 +7,21 @@ import json
 from pathlib import Path
 
 import httpx
+import pytest
 
 from reviewer.audit import AuditLog
 from reviewer.store.db import open_database
 from tests.conftest import REPO, GitRepo, pr_payload, signed
-from tests.test_github_e2e import NEW, OLD, completed_check, server, wait_for  # noqa: F401
+from tests.test_github_e2e import NEW, OLD, completed_check, serving, wait_for
 from tests.test_local_review import AWS_KEY, run_cli
 
 GITHUB_TOKEN = "ghp_" + "k3Qz9XwR2mT8vL5nB7cY1pD4fH6jS0aE2uG9"
+
+
+@pytest.fixture
+def server(github_env, tmp_path):
+    with serving(github_env, tmp_path / "serve.log") as base:
+        yield base
 
 
 def test_key_in_a_commit_message_is_found_and_masked_locally(
