@@ -150,6 +150,20 @@ def gate_coverage(ctx: ReviewContext, _: list[SubAgentReport]) -> list[Reason]:
     ]
 
 
+def gate_submodule(ctx: ReviewContext, _: list[SubAgentReport]) -> list[Reason]:
+    """A submodule bump brings in commits of another repository that nobody here reviewed."""
+    changed = sorted(f.path for f in ctx.files if f.submodule)
+    if not changed:
+        return []
+    return [
+        Reason(
+            source="coverage",
+            code="coverage.submodule",
+            message="submodule changes bring in code this review did not see: " + _listed(changed),
+        )
+    ]
+
+
 def not_seen_by_model(reports: list[SubAgentReport]) -> dict[str, str]:
     """Changed files some model part that ran saw only in part or not at all."""
     worst: dict[str, str] = {}
@@ -277,6 +291,7 @@ GATES: tuple[Gate, ...] = (
     gate_base,
     gate_size,
     gate_coverage,
+    gate_submodule,
     gate_model_coverage,
     gate_paths,
     gate_author,

@@ -7,12 +7,14 @@ GitHub), never from the PR's head, so a PR cannot rewrite the rules that judge i
 
 from __future__ import annotations
 
+import re
+from pathlib import PurePosixPath
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from reviewer.codeowners import load_codeowners
-from reviewer.diff import parse_patch
+from reviewer.diff import SUBMODULE_MODE, SYMLINK_MODE, parse_patch
 from reviewer.errors import GitError, PolicyError
 from reviewer.gitlocal import LocalRepo
 from reviewer.guidance import GuidanceDoc, load_default_guidance, parse_guidance
@@ -36,6 +38,9 @@ class CommitInfo(BaseModel):
     author: str = ""
 
 
+_SUBPROJECT = re.compile(r"Subproject commit [0-9a-f]{7,64}")
+
+
 class ChangedFile(BaseModel):
     """One file of the diff. ``patch`` is None when GitHub or git gave no text diff."""
 
@@ -48,10 +53,33 @@ class ChangedFile(BaseModel):
     patch: str | None = None
     previous_path: str | None = None
     binary: bool = False
+    mode: str | None = Field(
+        default=None,
+        description="git mode when known (local reviews): 120000 symlink, 160000 submodule",
+    )
 
     @property
     def changes(self) -> int:
         return self.additions + self.deletions
+
+    @property
+    def submodule(self) -> bool:
+        """A submodule bump or a ``.gitmodules`` edit: code that lives in another repository.
+        GitHub gives no modes, so a ``Subproject commit`` line in the patch says it too."""
+        names = {PurePosixPath(p).name for p in (self.path, self.previous_path) if p}
+        if self.mode == SUBMODULE_MODE or ".gitmodules" in names:
+            return True
+        parsed = parse_patch(self.patch) if self.patch else None
+        lines = [text for _, text in parsed.added + parsed.removed] if parsed else []
+        return any(_SUBPROJECT.fullmatch(text.strip()) for text in lines)
+
+    @property
+    def symlink_target(self) -> str | None:
+        """Where a symlink at head points (its blob is the target path), when known."""
+        if self.mode != SYMLINK_MODE:
+            return None
+        added = self.added_lines()
+        return added[0][1] if added else None
 
     def added_lines(self) -> list[tuple[int, str]]:
         """(new line number, text) of every added line, for pattern checks."""
@@ -168,6 +196,7 @@ def build_local_context(path: str, base: str, head: str | None = "HEAD") -> Revi
                 patch=patch,
                 previous_path=section.old_path,
                 binary=section.binary,
+                mode=section.mode if section.status != "removed" else section.old_mode,
             )
         )
     policy_text = repo.show(merge_base, POLICY_PATH)

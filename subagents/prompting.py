@@ -125,6 +125,8 @@ def render_diff(
     for file in sorted(files, key=_rank):
         attrs = {"path": file.path, "status": file.status,
                  "changes": f"+{file.additions} -{file.deletions}"}  # fmt: skip
+        if file.symlink_target is not None:
+            attrs["symlink_to"] = file.symlink_target
         if file.patch is None or file.binary:
             coverage[file.path] = "none"
             parts.append(data_block("file", nonce, "(no text diff: binary or too large)", **attrs))

@@ -8,6 +8,7 @@ a model or a log.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -273,6 +274,21 @@ def _text_findings(ctx: ReviewContext) -> list[Finding]:
     return out
 
 
+def _symlink_finding(file: ChangedFile) -> Finding | None:
+    """A symlink is shown with where it points: its one-line diff reads like any edit, but
+    a link out of the repository (``/etc/...``, ``../../``) makes tools read other files."""
+    target = file.symlink_target
+    if target is None:
+        return None
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(file.path), target))
+    outside = target.startswith("/") or resolved == ".." or resolved.startswith("../")
+    where = "outside the repository" if outside else "inside the repository"
+    return _finding("safety.symlink", Severity.major if outside else Severity.info, file, None,
+                    target, f"Symlink `{file.path}` -> `{target}`",
+                    f"This change makes `{file.path}` a symbolic link to `{target}` ({where}). "
+                    "Tools and builds that read the link read its target instead.")  # fmt: skip
+
+
 def scan(ctx: ReviewContext) -> list[Finding]:
     """All deterministic safety findings for one review context."""
     findings: list[Finding] = _text_findings(ctx)
@@ -290,6 +306,9 @@ def scan(ctx: ReviewContext) -> list[Finding]:
             title = f"Possible secret file committed (`{rule.id}`)"
             findings.append(_finding(f"safety.secret.{rule.id}", Severity.blocker, file, None,
                                      "", title, body))  # fmt: skip
+        link = _symlink_finding(file)
+        if link is not None:
+            findings.append(link)
         findings.extend(_line_findings(file))
     return findings
 
