@@ -145,6 +145,27 @@ class AuditLog:
                 )
         return entry
 
+    def checkpoint_now(self) -> int | None:
+        """Checkpoint the chain head unless it already is one (called on every shutdown,
+        so a stopped service leaves no unanchored tail); returns the seq checkpointed."""
+        with self.engine.begin() as conn:
+            head = conn.execute(
+                select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
+            ).one()
+            done = conn.execute(
+                select(AuditCheckpoint.seq).where(AuditCheckpoint.seq == head.seq)
+            ).first()
+            if head.seq == 0 or done is not None:
+                return None
+            at = rfc3339(datetime.now(UTC))
+            signature = self.signer.sign(head.seq, head.hash, at) if self.signer else ""
+            conn.execute(
+                insert(AuditCheckpoint).values(
+                    seq=head.seq, hash=head.hash, at=at, signature=signature
+                )
+            )
+        return int(head.seq)
+
     def entries(
         self,
         *,

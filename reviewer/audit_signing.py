@@ -54,16 +54,38 @@ class CheckpointSigner:
         return self._key.sign(checkpoint_message(seq, digest, at)).hex()
 
     def verify(self, seq: int, digest: str, at: str, signature: str) -> bool:
-        try:
-            self.public_key.verify(bytes.fromhex(signature), checkpoint_message(seq, digest, at))
-        except (InvalidSignature, ValueError):
-            return False
-        return True
+        return PublicKeyVerifier(self.public_key).verify(seq, digest, at, signature)
 
     def public_pem(self) -> str:
         return self.public_key.public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         ).decode("ascii")
+
+
+class PublicKeyVerifier:
+    """Checks checkpoint signatures with the public key only (``audit verify --public-key``)."""
+
+    def __init__(self, public_key: Ed25519PublicKey) -> None:
+        self.public_key = public_key
+
+    @classmethod
+    def from_file(cls, path: Path) -> PublicKeyVerifier:
+        try:
+            key = serialization.load_pem_public_key(path.read_bytes())
+        except OSError as exc:
+            raise ConfigError(f"cannot read the public key {path}: {exc.strerror}") from None
+        except ValueError as exc:
+            raise ConfigError(f"{path} is not a PEM public key ({exc})") from None
+        if not isinstance(key, Ed25519PublicKey):
+            raise ConfigError(f"{path}: the audit key must be an Ed25519 public key")
+        return cls(key)
+
+    def verify(self, seq: int, digest: str, at: str, signature: str) -> bool:
+        try:
+            self.public_key.verify(bytes.fromhex(signature), checkpoint_message(seq, digest, at))
+        except (InvalidSignature, ValueError):
+            return False
+        return True
 
 
 def generate_private_pem() -> str:

@@ -4,19 +4,38 @@ One streaming pass in ``seq`` order. Each entry's hash is recomputed; when it fa
 entry is tried at nearby positions to tell an *edited* entry from one that was moved
 (*reordered*, or shifted by an *inserted* or *deleted* row with renumbering). Gaps in
 ``seq`` are deletions; a broken ``prev_hash`` link with an intact entry is an insertion;
-checkpoints past the end of the log mean it was *truncated*; checkpoint signatures are
-checked with the Ed25519 public key.
+checkpoints past the end of the log mean it was *truncated*; checkpoint signatures, and the
+rule that signed checkpoints may be neither replaced nor left out, are checked with the
+Ed25519 public key (``audit_anchor``), as are the (seq, hash) pairs GitHub witnessed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from reviewer.audit import GENESIS, AuditEntry, AuditLog
+from reviewer.audit_anchor import (
+    CheckpointVerifier,
+    WitnessPair,
+    checkpoint_findings,
+    witness_findings,
+)
 
-Damage = Literal["edited", "deleted", "inserted", "reordered", "truncated", "bad_signature"]
+Damage = Literal[
+    "edited",
+    "deleted",
+    "inserted",
+    "reordered",
+    "truncated",
+    "bad_signature",
+    "unsigned_checkpoint",
+    "missing_checkpoint",
+    "witness_mismatch",
+]
+DEFAULT_MAX_GAP = 1000
 WINDOW = 3
 
 
@@ -88,11 +107,20 @@ def _moved(problems: list[Problem], entry: AuditEntry, shift: int | None) -> int
     return moved_by
 
 
-def verify(log: AuditLog) -> VerifyResult:
+def verify(
+    log: AuditLog,
+    *,
+    verifier: CheckpointVerifier | None = None,
+    max_gap: int = DEFAULT_MAX_GAP,
+    witness: Iterable[WitnessPair] = (),
+) -> VerifyResult:
+    """Verify the chain, its checkpoints (with ``verifier``, else the log's own key) and
+    the ``witness`` pairs collected from GitHub."""
     problems: list[Problem] = []
     checkpoints = log.checkpoints()
-    wanted = {cp["seq"] for cp in checkpoints}
-    seen_hashes: dict[int, str] = {}
+    witness = list(witness)
+    wanted = {cp["seq"] for cp in checkpoints} | {pair.seq for pair in witness}
+    seen_hashes: dict[int, str] = {0: GENESIS}  # the head before the first entry
     prev_hash, expected, count = GENESIS, 1, 0
     shift: int | None = None  # displacement of the current run of moved entries
     for entry in log.entries():
@@ -140,46 +168,29 @@ def verify(log: AuditLog) -> VerifyResult:
                 detail=f"entries after the chain head (seq {head_seq})",
             )
         )
-    anchored, unsigned = 0, 0
-    for cp in checkpoints:
-        if cp["seq"] > last_seq:
-            if not any(p.kind == "truncated" for p in problems):
-                problems.append(
-                    Problem(
-                        seq=last_seq + 1,
-                        kind="truncated",
-                        detail=f"the log ends at seq {last_seq} but checkpoint {cp['seq']} "
-                        "anchors an entry after it",
-                    )
-                )
-            continue
-        if seen_hashes.get(cp["seq"]) != cp["hash"]:
-            problems.append(
-                Problem(
-                    seq=cp["seq"],
-                    kind="edited",
-                    detail=f"the entry differs from checkpoint {cp['seq']}",
-                )
+    if any(cp["seq"] > last_seq for cp in checkpoints) and not any(
+        p.kind == "truncated" for p in problems
+    ):
+        problems.append(
+            Problem(
+                seq=last_seq + 1,
+                kind="truncated",
+                detail=f"the log ends at seq {last_seq} but a checkpoint anchors an entry after it",
             )
-            continue
-        if not cp["signature"]:
-            unsigned += 1
-        elif log.signer is None:
-            continue
-        elif not log.signer.verify(cp["seq"], cp["hash"], cp["at"], cp["signature"]):
-            problems.append(
-                Problem(
-                    seq=cp["seq"],
-                    kind="bad_signature",
-                    detail=f"checkpoint {cp['seq']}'s signature does not verify",
-                )
-            )
-        else:
-            anchored = cp["seq"]
+        )
+    verifier = verifier if verifier is not None else log.signer
+    found, anchored, unsigned = checkpoint_findings(
+        checkpoints, seen_hashes, last_seq, verifier, max_gap
+    )
+    found += witness_findings(witness, seen_hashes)
+    problems += [Problem(seq=f.seq, kind=f.kind, detail=f.detail) for f in found]
     problems.sort(key=lambda p: p.seq)
     note = None
-    if log.signer is None:
-        note = "no REVIEWER_AUDIT_SIGNING_KEY: checkpoints cannot be verified; nothing is anchored"
+    if verifier is None:
+        note = (
+            "no REVIEWER_AUDIT_SIGNING_KEY or --public-key: checkpoints cannot be verified; "
+            "nothing is anchored"
+        )
     elif unsigned:
         note = f"{unsigned} checkpoint(s) were written unsigned (before a key was configured)"
     return VerifyResult(
@@ -190,7 +201,7 @@ def verify(log: AuditLog) -> VerifyResult:
         first_bad_seq=problems[0].seq if problems else None,
         first_bad_kind=problems[0].kind if problems else None,
         checkpoints=len(checkpoints),
-        signed=log.signer is not None,
+        signed=verifier is not None,
         anchored_through=anchored,
         unanchored=max(last_seq - anchored, 0),
         note=note,

@@ -204,6 +204,7 @@ def publish(
     bot_login: str | None,
     demoted: frozenset[str] = frozenset(),
     retrying: bool = False,
+    witness: str = "",
 ) -> dict[str, Any]:
     """Write the decision to the PR; the check run is written last, as the gate.
 
@@ -212,6 +213,7 @@ def publish(
     ``demoted`` (low helpful rate, see ``reviewer.feedback``) stay in the summary only.
     ``retrying``: an earlier attempt may have died after posting its review; a review of
     ours on this head is then reused instead of posted twice (one extra read, retries only).
+    ``witness``: the audit chain head line the check run shows (``audit_anchor``).
     """
     # Findings that cannot be anchored stay in the summary, which lists every finding.
     comments = [
@@ -236,7 +238,10 @@ def publish(
             "conclusion": decision.check_conclusion,
             "completed_at": _now(),
             "details_url": comment.get("html_url"),
-            "output": {"title": HEADLINES[decision.verdict], "summary": summary[:MAX_SUMMARY]},
+            "output": {
+                "title": HEADLINES[decision.verdict],
+                "summary": (f"{witness}\n\n" if witness else "") + summary[: MAX_SUMMARY - 200],
+            },
         },
     )
     return {"review": posted, "inline": len(comments) if posted else 0, "summary": comment}

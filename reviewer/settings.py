@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from reviewer.errors import ConfigError
@@ -74,6 +74,7 @@ class Settings(BaseSettings):
     audit_signing_key: SecretStr | None = None
     audit_checkpoint_every: int = Field(default=100, ge=1)
     audit_session_seconds: int = Field(default=8 * 3600, ge=60, le=7 * 24 * 3600)
+    audit_checkpoint_max_gap: int = Field(default=1000, ge=1)
 
     job_max_attempts: int = Field(default=5, ge=1)
     job_lease_seconds: float = Field(default=60.0, gt=0)
@@ -118,6 +119,15 @@ class Settings(BaseSettings):
                     f"{entry!r} is not provider:model with provider anthropic or openai"
                 )
         return value
+
+    @model_validator(mode="after")
+    def _checkpoints_within_gap(self) -> Settings:
+        if self.audit_checkpoint_every > self.audit_checkpoint_max_gap:
+            raise ValueError(
+                "REVIEWER_AUDIT_CHECKPOINT_EVERY must not exceed "
+                "REVIEWER_AUDIT_CHECKPOINT_MAX_GAP, or verify would call every gap damage"
+            )
+        return self
 
     def limits_ceiling(self) -> Limits:
         return Limits(

@@ -124,6 +124,11 @@ def gate_after(fake, pull) -> list[str]:
     return [r["conclusion"] for r in runs(fake, fake.pull(REPO, pull.number).head_sha)]
 
 
+def recorded(audit: AuditLog, pr: int) -> list:
+    """The PR's decisions, once one is recorded (after its check run is published)."""
+    return wait_for(lambda: list(audit.entries(pr=pr, kind="decision")), what="a decision")
+
+
 def _idle(fake) -> bool:
     import time
 
@@ -278,3 +283,88 @@ def test_changes_requested_undoes_the_reviewers_own_approval(fake_github, server
     assert gate_after(fake_github, pull)[-1] == "action_required"
     last = list(audit.entries(pr=52, kind="decision"))[-1]
     assert "review.changes_requested" in [r["code"] for r in last.payload["reasons"]]
+
+
+# -- 1: the diff that was judged is the diff that merges ---------------------------------
+
+
+def test_a_pr_into_another_branch_is_not_approved(fake_github, server, audit):
+    fake_github.set_file(REPO, "main", ".github/reviewer.yml", AUTO_APPROVE)
+    fake_github.set_file(REPO, "evil", "notes.txt", "anything\n")
+    pull = make_pull(fake_github, 11, base_ref="evil")
+    assert opened(fake_github, server, pull) == "action_required"
+    [decision] = recorded(audit, 11)
+    assert "base.not_allowed" in [r["code"] for r in decision.payload["reasons"]]
+
+
+def test_approve_into_names_other_bases(fake_github, server):
+    policy = AUTO_APPROVE + "approve_into: ['release/*']\n"
+    fake_github.set_file(REPO, "main", ".github/reviewer.yml", policy)
+    fake_github.set_file(REPO, "release/2.1", "notes.txt", "anything\n")
+    pull = make_pull(fake_github, 12, base_ref="release/2.1")
+    assert opened(fake_github, server, pull) == "success"
+
+
+def test_retargeting_an_approved_pr_is_reviewed_again(fake_github, server):
+    fake_github.set_file(REPO, "main", ".github/reviewer.yml", AUTO_APPROVE)
+    pull = make_pull(fake_github, 13)
+    assert opened(fake_github, server, pull) == "success"
+    fake_github.set_file(REPO, "evil", "notes.txt", "anything\n")
+    fake_github.retarget(REPO, 13, "evil")
+    edited = pr_payload("edited", fake_github.pull(REPO, 13))
+    edited["changes"] = {"base": {"ref": {"from": "main"}, "sha": {"from": pull.base_sha}}}
+    deliver(server, edited)
+    assert settled(fake_github, pull.head_sha, 2)[-1] == "action_required"
+
+
+def test_a_head_shared_with_a_pr_that_needs_a_human_stays_action_required(
+    fake_github, server, audit
+):
+    fake_github.set_file(REPO, "main", ".github/reviewer.yml", AUTO_APPROVE)
+    held = make_pull(fake_github, 14)
+    twin = fake_github.add_pull(
+        REPO, 15, title=held.title, body=BODY, author="alice", author_association="MEMBER",
+        head_sha=held.head_sha, files=[dict(f) for f in held.files],
+    )  # fmt: skip
+    labeled = pr_payload("labeled", twin, sender="bob")
+    labeled["label"] = {"name": "reviewer: human"}
+    deliver(server, labeled)  # someone asked for a human on #15
+    assert settled(fake_github, held.head_sha, 1) == ["action_required"]
+    deliver(server, pr_payload("opened", held))  # the same commit, approved via #14?
+    assert settled(fake_github, held.head_sha, 2)[-1] == "action_required"
+    [decision] = recorded(audit, 14)
+    assert "head.shared" in [r["code"] for r in decision.payload["reasons"]]
+    # A qualified human approves #15: both PRs may now merge the commit.
+    assert human_review(fake_github, server, twin, "bob")[-1] == "success"
+
+
+# -- 12: GitHub witnesses the audit chain; a shutdown anchors its tail -------------------
+
+
+def test_check_runs_witness_the_chain_and_shutdown_signs_its_head(
+    fake_github, github_env, tmp_path
+):
+    from tests.test_audit_anchor import PRIVATE, cli, rewrite_chain
+
+    env = {**github_env, "REVIEWER_AUDIT_SIGNING_KEY": PRIVATE}
+    with serving(env, tmp_path / "serve.log") as base:
+        first, second = make_pull(fake_github, 121), make_pull(fake_github, 122)
+        opened(fake_github, base, first)
+        opened(fake_github, base, second)
+        database = github_env["REVIEWER_DATABASE_URL"]
+        log = AuditLog(open_database(database))
+        recorded(log, 122)
+    head_seq, head_hash = log.head()
+    [checkpoint] = log.checkpoints()  # written on shutdown, signed
+    assert (checkpoint["seq"], checkpoint["hash"]) == (head_seq, head_hash)
+    assert checkpoint["signature"]
+    summaries = [runs(fake_github, p.head_sha)[-1]["output"]["summary"] for p in (first, second)]
+    assert f"Audit chain head: seq 1, sha256 {log.get(1).hash}" in summaries[1]
+    witness = tmp_path / "witness.txt"
+    pairs = [line for text in summaries for line in text.splitlines() if "chain head" in line]
+    assert len(pairs) == 2
+    witness.write_text("\n".join(pairs))  # what a collector copies from the check runs
+    assert cli(database, "verify", "--witness", str(witness)).returncode == 0
+    rewrite_chain(log.engine, 1, {"verdict": "approve"})  # the insider's rewrite
+    done = cli(database, "verify", "--witness", str(witness))
+    assert done.returncode == 1 and "seq 1: witness_mismatch" in done.stdout

@@ -8,6 +8,7 @@ import json
 import sys
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -33,11 +34,30 @@ def _log() -> AuditLog:
 
 @app.command("verify")
 @friendly_errors
-def verify(as_json: bool = typer.Option(False, "--json", help="Print the full result.")) -> None:
-    """Recompute the hash chain and checkpoints; exit 1 and name the damage if broken."""
+def verify(
+    as_json: bool = typer.Option(False, "--json", help="Print the full result."),
+    public_key: Path | None = typer.Option(
+        None, "--public-key", help="Ed25519 public key (PEM) that checks the checkpoints."
+    ),
+    witness: Path | None = typer.Option(
+        None, "--witness", help="(seq, hash) pairs seen on GitHub, one per line."
+    ),
+) -> None:
+    """Recompute the hash chain and checkpoints; exit 1 and name the damage if broken.
+
+    Checkpoints are checked with --public-key, else with REVIEWER_AUDIT_SIGNING_KEY.
+    --witness takes lines 'SEQ HASH', JSON objects, or copied check-run summaries."""
+    from reviewer.audit_anchor import read_witness
+    from reviewer.audit_signing import PublicKeyVerifier
     from reviewer.audit_verify import verify as verify_log
 
-    result = verify_log(_log())
+    config = settings()
+    result = verify_log(
+        _log(),
+        verifier=PublicKeyVerifier.from_file(public_key) if public_key else None,
+        max_gap=config.audit_checkpoint_max_gap,
+        witness=read_witness(witness) if witness else (),
+    )
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
     elif result.ok:
@@ -140,6 +160,25 @@ def evidence(
         typer.echo(evidence_html(pack, standalone=True))
     if not pack.verified:
         raise typer.Exit(1)
+
+
+@app.command("checkpoints")
+@friendly_errors
+def checkpoints() -> None:
+    """Export the checkpoints (seq, hash, at, signature) as JSON lines, for safekeeping
+    outside the database and for checking with the public key alone."""
+    for cp in _log().checkpoints():
+        typer.echo(json.dumps({k: cp[k] for k in ("seq", "hash", "at", "signature")}))
+
+
+@app.command("public-key")
+@friendly_errors
+def public_key_pem() -> None:
+    """Print the public half of REVIEWER_AUDIT_SIGNING_KEY, for `verify --public-key`."""
+    signer = _log().signer
+    if signer is None:
+        raise fail("REVIEWER_AUDIT_SIGNING_KEY is not set")
+    typer.echo(signer.public_pem().rstrip())
 
 
 @app.command("keygen")

@@ -62,6 +62,12 @@ def _join(threads: list[threading.Thread], grace: float) -> None:
         thread.join(timeout=grace + 10)
 
 
+def _anchor(runtime: Runtime) -> None:
+    """A checkpoint of the chain head on every shutdown (signed when a key is set)."""
+    seq = runtime.audit.checkpoint_now()
+    log.info("audit.checkpoint", seq=seq)
+
+
 @friendly_errors
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
@@ -104,13 +110,17 @@ def serve(
         runtime.handlers.update(github_handlers(runtime))
         _start_sweeper(runtime, stop)
     threads = [] if no_worker else _start_workers(runtime, workers, stop)
+    # uvicorn handles SIGTERM/SIGINT (stops accepting, finishes open requests), then raises
+    # the signal again for the handler it found: ours stops the workers instead of the
+    # default one killing the process before they finish and the audit tail is anchored.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
     try:
-        # uvicorn handles SIGTERM/SIGINT: it stops accepting, finishes open requests, returns.
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     finally:
         log.info("shutdown.started", grace_seconds=config.worker_shutdown_grace_seconds)
         stop.set()
         _join(threads, config.worker_shutdown_grace_seconds)
+        _anchor(runtime)
 
 
 @friendly_errors
@@ -143,6 +153,7 @@ def worker(
         import asyncio
 
         asyncio.run(_drain(runtime))
+        _anchor(runtime)
         return
     stop = threading.Event()
 
@@ -163,6 +174,7 @@ def worker(
     for thread in threads:
         while thread.is_alive():
             thread.join(timeout=0.5)
+    _anchor(runtime)
     log.info("shutdown.done")
 
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from reviewer.audit import AuditLog
+from reviewer.audit_anchor import witness_line
 from reviewer.github.approvals import Approvals, contributors
 from reviewer.github.client import GitHubClient
 from reviewer.github.context import CHECK_RUN_NAME, base_codeowners
@@ -106,8 +107,7 @@ def reevaluate(
             "output": {
                 "title": title,
                 "summary": f"Reviewer decision: audit entry {decision.seq} "
-                f"({decision.payload.get('verdict')}).\n\n"
-                f"Audit chain head: seq {head_seq}, sha256 {head_hash}",
+                f"({decision.payload.get('verdict')}).\n\n" + witness_line(head_seq, head_hash),
             },
         },
     )

@@ -16,6 +16,7 @@ import structlog
 
 from reviewer import feedback
 from reviewer.audit import AuditLog
+from reviewer.audit_anchor import witness_line
 from reviewer.authorship import author_signals
 from reviewer.errors import ConfigError
 from reviewer.github.approvals import Approvals
@@ -150,6 +151,7 @@ class GitHubJobs:
                 self.bot_login,
                 await _io(feedback.demoted_rules, self.runtime.engine),
                 job.attempts > 1,
+                witness_line(*await _io(self.runtime.audit.head)),
             )
         except Superseded as exc:
             await _io(
