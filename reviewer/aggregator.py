@@ -284,6 +284,21 @@ def gate_findings(_: ReviewContext, reports: list[SubAgentReport]) -> list[Reaso
     ]
 
 
+def gate_held(ctx: ReviewContext, reports: list[SubAgentReport]) -> list[Reason]:
+    """Major findings of earlier reviews that still stand (``reviewer.held``): asking
+    again cannot make them go away; changing their lines or a writer's dismissal can."""
+    fresh = {f.fingerprint for r in reports for f in r.findings}
+    return [
+        Reason(
+            source=f.subagent,
+            code="finding.held",
+            message=f"{f.title} ({f.path}:{f.start_line})" if f.path else f.title,
+        )
+        for f in ctx.carried_findings
+        if f.fingerprint not in fresh
+    ]
+
+
 GATES: tuple[Gate, ...] = (
     gate_policy,
     gate_override,
@@ -297,6 +312,7 @@ GATES: tuple[Gate, ...] = (
     gate_author,
     gate_reports,
     gate_findings,
+    gate_held,
 )
 
 
@@ -316,7 +332,9 @@ def aggregate(
         if name not in present
     ]
     reasons = [reason for gate in GATES for reason in gate(ctx, reports)]
-    ranked = rank_findings([f for r in reports for f in r.findings])
+    fresh = [f for r in reports for f in r.findings]
+    seen = {f.fingerprint for f in fresh}
+    ranked = rank_findings(fresh + [f for f in ctx.carried_findings if f.fingerprint not in seen])
     findings, omitted = ranked[:max_findings], max(0, len(ranked) - max_findings)
     partly_seen = not_seen_by_model(reports)
     reviewed = len(

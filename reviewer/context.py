@@ -20,6 +20,7 @@ from reviewer.gitlocal import LocalRepo
 from reviewer.guidance import GuidanceDoc, load_default_guidance, parse_guidance
 from reviewer.guidance_merge import merge_guidance
 from reviewer.policy import GUIDANCE_DIR, POLICY_PATH, Policy, load_policy, policy_digest
+from subagents.base import Finding
 
 
 class Author(BaseModel):
@@ -123,6 +124,9 @@ class ReviewContext(BaseModel):
         default=(), description="writers whose latest review at head requests changes"
     )
     pushed_by: str | None = Field(default=None, description="who pushed this head, if known")
+    carried_findings: tuple[Finding, ...] = Field(
+        default=(), description="major findings held from earlier reviews (reviewer.held)"
+    )
     local_path: str | None = None
     tree: Any = Field(
         default=None,

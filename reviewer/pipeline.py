@@ -18,6 +18,7 @@ from reviewer.authorship import author_signals, author_type
 from reviewer.context import ReviewContext
 from reviewer.findings import DEFAULT_MAX_FINDINGS
 from reviewer.guidance import guidance_digest
+from reviewer.held import held_payload
 from reviewer.llm import ModelClient, ModelRouter
 from reviewer.policy import Limits, clamp
 from subagents.base import Finding, SubAgent, SubAgentReport
@@ -93,6 +94,7 @@ def audit_payload(
             for r in reports
         ],
         "findings": [f.fingerprint for f in decision.findings],
+        "held": held_payload(ctx, reports),
         "findings_omitted": decision.findings_omitted,
         "coverage": decision.coverage.model_dump(),
         "policy_sha256": ctx.policy_sha256,

@@ -270,6 +270,20 @@ def _route_comment(delivery: Delivery, event: IssueCommentEvent) -> JobRequest |
         return Ignored(f"comment on issue #{event.issue.number}, not a pull request")
     kind = command_in(event.comment.body)
     commenter = event.comment.user or event.sender
+    dismissed = dismiss_command(event.comment.body)
+    if kind is None and dismissed is not None:
+        return JobRequest(
+            kind=JobKind.command_dismiss,
+            installation_id=_installation(event),
+            repo=_repo(event),
+            pr=event.issue.number,
+            head_sha=f"comment:{event.comment.id}",  # one job per command, none superseded
+            payload={
+                "finding_id": dismissed,
+                "commenter": commenter.login if commenter else None,
+                "comment_id": event.comment.id,
+            },
+        )
     feedback = feedback_command(event.comment.body)
     if kind is None and feedback is not None:
         return JobRequest(
@@ -319,6 +333,16 @@ def feedback_command(body: str) -> dict[str, str | None] | None:
     if len(reason) >= 2 and reason[0] == reason[-1] and reason[0] in "\"'":
         reason = reason[1:-1].strip()
     return {"finding_id": match.group("id"), "rating": rating, "reason": reason[:1000] or None}
+
+
+_DISMISS = re.compile(r"/reviewer\s+dismiss\s+([0-9a-fA-F]{4,64})\s*", re.IGNORECASE)
+
+
+def dismiss_command(body: str) -> str | None:
+    """The finding id of ``/reviewer dismiss <finding-id>`` on the first line, if any."""
+    first_line = body.lstrip().split("\n", 1)[0].strip()
+    match = _DISMISS.fullmatch(first_line)
+    return match.group(1).lower() if match else None
 
 
 def _route_thread(delivery: Delivery, event: PullRequestReviewThreadEvent) -> JobRequest | Ignored:

@@ -16,7 +16,7 @@ import pytest
 from reviewer.audit import AuditLog
 from reviewer.store.db import open_database
 from tests.conftest import FIXTURES, INSTALLATION_ID, REPO, pr_payload, reviewer_env, signed
-from tests.fakes.models import FakeModels, ScriptedModel
+from tests.fakes.models import CLEAN, FakeModels, ScriptedModel, answer, finding
 from tests.test_github_e2e import BODY, serving, wait_for
 
 OLD = {"app/service.py": "def load(path):\n    return open(path).read()\n", "README.md": "# App\n"}
@@ -124,9 +124,22 @@ def gate_after(fake, pull) -> list[str]:
     return [r["conclusion"] for r in runs(fake, fake.pull(REPO, pull.number).head_sha)]
 
 
-def recorded(audit: AuditLog, pr: int) -> list:
+def comment_event(number: int, body: str, user: str) -> dict:
+    comment = json.loads((FIXTURES / "issue_comment" / "created.payload.json").read_text())
+    comment["installation"] = {"id": INSTALLATION_ID}
+    comment["repository"]["full_name"] = REPO
+    comment["issue"].update(number=number, pull_request={"url": "x"})
+    comment["comment"].update(id=number * 1000 + len(body), body=body)
+    comment["comment"]["user"] = {"login": user, "id": 2, "type": "User"}
+    return comment
+
+
+def recorded(audit: AuditLog, pr: int, count: int = 1) -> list:
     """The PR's decisions, once one is recorded (after its check run is published)."""
-    return wait_for(lambda: list(audit.entries(pr=pr, kind="decision")), what="a decision")
+    return wait_for(
+        lambda: len(found := list(audit.entries(pr=pr, kind="decision"))) >= count and found,
+        what=f"{count} decision(s)",
+    )
 
 
 def _idle(fake) -> bool:
@@ -273,13 +286,8 @@ def test_changes_requested_undoes_the_reviewers_own_approval(fake_github, server
         "action_required"
     )
     # Asking for a fresh review of the same head cannot roll the dice past the request.
-    comment = json.loads((FIXTURES / "issue_comment" / "created.payload.json").read_text())
-    comment["installation"] = {"id": INSTALLATION_ID}
-    comment["repository"]["full_name"] = REPO
-    comment["issue"].update(number=52, pull_request={"url": "x"})
-    comment["comment"].update(body="/reviewer review", user={"login": "alice", "id": 2})
-    deliver(server, comment, "issue_comment")
-    wait_for(lambda: len(list(audit.entries(pr=52, kind="decision"))) == 2, what="re-review")
+    deliver(server, comment_event(52, "/reviewer review", "alice"), "issue_comment")
+    recorded(audit, 52, 2)
     assert gate_after(fake_github, pull)[-1] == "action_required"
     last = list(audit.entries(pr=52, kind="decision"))[-1]
     assert "review.changes_requested" in [r["code"] for r in last.payload["reasons"]]
@@ -368,3 +376,65 @@ def test_check_runs_witness_the_chain_and_shutdown_signs_its_head(
     rewrite_chain(log.engine, 1, {"verdict": "approve"})  # the insider's rewrite
     done = cli(database, "verify", "--witness", str(witness))
     assert done.returncode == 1 and "seq 1: witness_mismatch" in done.stdout
+
+
+# -- 10: asking again cannot make a major finding go away --------------------------------
+
+
+def model_finds_a_leak(fake_models) -> dict:
+    """The scripted model: the logic specialist reports a major problem on the new lines
+    while ``state["find"]`` is true; every other answer is clean."""
+    state = {"find": True}
+    leak = finding("major", path="app/service.py", start_line=2, end_line=3,
+                   title="The handle leaks when read() raises")  # fmt: skip
+
+    def respond(call):
+        if call.specialist == "logic" and state["find"]:
+            return answer({**CLEAN, "findings": [leak]})
+        return answer()
+
+    fake_models.openai._respond = respond
+    return state
+
+
+def test_a_held_finding_survives_re_reviews_until_a_writer_dismisses_it(
+    fake_github, fake_models, server, audit
+):
+    fake_github.set_file(REPO, "main", ".github/reviewer.yml", AUTO_APPROVE)
+    state = model_finds_a_leak(fake_models)
+    pull = make_pull(fake_github, 101)
+    assert opened(fake_github, server, pull) == "action_required"
+    [first] = recorded(audit, 101)
+    [held] = first.payload["held"]
+    state["find"] = False  # the model misses it this time
+    deliver(server, comment_event(101, "/reviewer review", "alice"), "issue_comment")
+    second = recorded(audit, 101, 2)[-1]
+    assert "finding.held" in [r["code"] for r in second.payload["reasons"]]
+    assert gate_after(fake_github, pull)[-1] == "action_required"
+    dismiss = f"/reviewer dismiss {held['fingerprint'][:12]}"
+    deliver(server, comment_event(101, dismiss, "mallory"), "issue_comment")  # read access
+    deliver(server, comment_event(101, dismiss + " ", "bob"), "issue_comment")
+    recorded(audit, 101, 3)
+    assert gate_after(fake_github, pull)[-1] == "success"
+    [override] = [
+        e for e in audit.entries(pr=101, kind="override") if e.payload["action"] != "rereview"
+    ]
+    assert override.payload == {"action": "finding_dismissed", "by": "bob",
+                                "finding": held["fingerprint"]}  # fmt: skip
+
+
+def test_a_held_finding_goes_when_its_lines_change(fake_github, fake_models, server, audit):
+    fake_github.set_file(REPO, "main", ".github/reviewer.yml", AUTO_APPROVE)
+    state = model_finds_a_leak(fake_models)
+    pull = make_pull(fake_github, 102)
+    assert opened(fake_github, server, pull) == "action_required"
+    state["find"] = False
+    other = fake_github.push(REPO, 102, {"README.md": "# App\n\nCloses files.\n"})
+    deliver(server, pr_payload("synchronize", fake_github.pull(REPO, 102)))
+    assert settled(fake_github, other, 1)[-1] == "action_required"  # lines untouched: held
+    rewritten = (
+        "def load(path):\n    with open(path, 'rb') as f:\n        return f.read().decode()\n"
+    )
+    fixed = fake_github.push(REPO, 102, {"app/service.py": rewritten})
+    deliver(server, pr_payload("synchronize", fake_github.pull(REPO, 102)))
+    assert settled(fake_github, fixed, 1)[-1] == "success"

@@ -64,8 +64,9 @@ def _join(threads: list[threading.Thread], grace: float) -> None:
 
 def _anchor(runtime: Runtime) -> None:
     """A checkpoint of the chain head on every shutdown (signed when a key is set)."""
-    seq = runtime.audit.checkpoint_now()
-    log.info("audit.checkpoint", seq=seq)
+    from reviewer.logs import log
+
+    log.info("audit.checkpoint", seq=runtime.audit.checkpoint_now())
 
 
 @friendly_errors

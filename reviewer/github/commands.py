@@ -11,6 +11,7 @@ from reviewer.github.approvals import WRITE_PERMISSIONS
 from reviewer.github.client import GitHubClient
 from reviewer.github.gate import reevaluate
 from reviewer.github.jobs import GitHubJobs, _io, human_override, log
+from reviewer.held import DISMISSED, carried, find_held
 from reviewer.outcomes import last_decision, record_merge, record_reviews
 from reviewer.queue.base import JobKind, JobView
 from reviewer.render import reason_tree
@@ -28,18 +29,8 @@ class FollowUps:
         client = self.jobs.client(job)
         who = str(job.payload.get("commenter") or "")
         # Adding a label already needs triage access; comments need a permission check.
-        if job.payload.get("via") != "label":
-            permission = await _io(client.permission, job.repo, who)
-            if permission not in WRITE_PERMISSIONS:
-                await _io(
-                    client.create_comment,
-                    job.repo,
-                    job.pr,
-                    f"Sorry @{who}, only people with write access to this repository "
-                    "can ask the reviewer to do that. A maintainer can run the command "
-                    "for you.",
-                )
-                return
+        if job.payload.get("via") != "label" and not await self._writer(client, job, who):
+            return
         pr = await _io(client.pull, job.repo, job.pr)
         if pr.get("state") != "open":
             return
@@ -59,6 +50,52 @@ class FollowUps:
         human = job.kind is JobKind.command_human or await _io(
             human_override, self.audit, job.repo, job.pr
         )
+        await self.jobs.review_pr(client, job, control, pr, human_requested=human)
+
+    async def _writer(self, client: GitHubClient, job: JobView, who: str) -> bool:
+        """Whether ``who`` may command the reviewer; if not, they are told so."""
+        if await _io(client.permission, job.repo, who) in WRITE_PERMISSIONS:
+            return True
+        await _io(
+            client.create_comment,
+            job.repo,
+            job.pr,
+            f"Sorry @{who}, only people with write access to this repository "
+            "can ask the reviewer to do that. A maintainer can run the command for you.",
+        )
+        return False
+
+    async def dismiss_job(self, job: JobView, control: JobControl) -> None:
+        """``/reviewer dismiss <finding-id>``: a writer lifts a held finding (recorded as an
+        ``override`` entry), and the head is reviewed again without it."""
+        client = self.jobs.client(job)
+        who = str(job.payload.get("commenter") or "")
+        if not await self._writer(client, job, who):
+            return
+        pr = await _io(client.pull, job.repo, job.pr)
+        if pr.get("state") != "open":
+            return
+        finding_id = str(job.payload.get("finding_id") or "")
+        found = find_held(await _io(carried, self.audit, job.repo, job.pr), finding_id)
+        if found is None:
+            await _io(
+                client.create_comment,
+                job.repo,
+                job.pr,
+                f"@{who} no held finding `{finding_id[:64]}` on this pull request: use the "
+                "id shown under the reviewer's comment.",
+            )
+            return
+        await _io(
+            self.audit.append,
+            "override",
+            job.repo,
+            {"action": DISMISSED, "by": who, "finding": found["fingerprint"]},
+            pr=job.pr,
+            head_sha=pr["head"]["sha"],
+            installation_id=job.installation_id,
+        )
+        human = await _io(human_override, self.audit, job.repo, job.pr)
         await self.jobs.review_pr(client, job, control, pr, human_requested=human)
 
     async def _explain(self, client: GitHubClient, job: JobView, pr: dict[str, Any]) -> None:

@@ -24,6 +24,7 @@ from reviewer.github.auth import AppCredentials, InstallationTokens
 from reviewer.github.client import GitHubClient, GitHubError
 from reviewer.github.context import CHECK_RUN_NAME, build_github_context, checks_summary
 from reviewer.github.shared_head import disagreeing, held_for_shared_head, shared_head_reason
+from reviewer.held import carried, carry
 from reviewer.llm import configured_model
 from reviewer.outcomes import record_opened
 from reviewer.pipeline import record, review
@@ -116,6 +117,9 @@ class GitHubJobs:
                         await _io(lambda: Approvals(client, job.repo, pr).blockers())
                     ),
                     "pushed_by": pusher(job),
+                    "carried_findings": carry(
+                        ctx, await _io(carried, self.runtime.audit, job.repo, job.pr)
+                    ),
                 }
             )
             checks = await _io(checks_summary, client, job.repo, head, run_id)
@@ -229,6 +233,7 @@ def make_handlers(runtime: Runtime) -> dict[JobKind, Handler]:
         JobKind.gate: follow.gate_job,
         JobKind.outcome: follow.outcome_job,
         JobKind.feedback: follow.feedback_job,
+        JobKind.command_dismiss: follow.dismiss_job,
     }
 
 

@@ -14,6 +14,7 @@ class JobKind(StrEnum):
     gate = "gate"  # re-evaluate the merge gate after a human review
     outcome = "outcome"  # record a merge (and a revert it performs)
     feedback = "feedback"  # a /reviewer feedback command or a resolved review thread
+    command_dismiss = "command_dismiss"  # /reviewer dismiss <finding-id>: a held finding
 
 
 class JobState(StrEnum):
