@@ -85,9 +85,15 @@ class Standing:
 class Approvals:
     """Reads reviews, permissions and team memberships for one PR, each at most once."""
 
-    def __init__(self, client: GitHubClient, repo: str, pr: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        client: GitHubClient,
+        repo: str,
+        pr: dict[str, Any],
+        reviews: list[dict[str, Any]] | None = None,
+    ) -> None:
         self.client, self.repo, self.pr = client, repo, pr
-        self.reviews = client.pull_reviews(repo, pr["number"])
+        self.reviews = reviews if reviews is not None else client.pull_reviews(repo, pr["number"])
         self._permissions: dict[str, str] = {}
         self._teams: dict[tuple[str, str], bool | None] = {}
 

@@ -189,7 +189,9 @@ class FollowUps:
         if pr["head"]["sha"] != job.head_sha or pr.get("state") != "open":
             log.info("gate.stale", current=pr["head"]["sha"])
             return
-        outcome = await _io(reevaluate, client, self.audit, job.repo, pr, job.installation_id)
+        outcome = await _io(
+            reevaluate, client, self.audit, job.repo, pr, job.installation_id, reviews
+        )
         log.info("gate.reevaluated", outcome=outcome)
 
     async def outcome_job(self, job: JobView, control: JobControl) -> None:

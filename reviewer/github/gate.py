@@ -44,10 +44,10 @@ def _latest_own_conclusion(client: GitHubClient, repo: str, head: str) -> str | 
 
 
 def _judge(
-    client: GitHubClient, audit: AuditLog, repo: str, pr: dict[str, Any], reviewer_ok: bool
+    client: GitHubClient, audit: AuditLog, approvals: Approvals, reviewer_ok: bool
 ) -> tuple[str, str, str, str | None]:
     """(conclusion, audit action, title, approver) from the humans' reviews at head."""
-    approvals = Approvals(client, repo, pr)
+    repo, pr = approvals.repo, approvals.pr
     blockers = approvals.blockers()
     if blockers:
         names = ", ".join(f"@{b}" for b in blockers)
@@ -79,14 +79,17 @@ def reevaluate(
     repo: str,
     pr: dict[str, Any],
     installation_id: int | None,
+    reviews: list[dict[str, Any]] | None = None,
 ) -> str:
-    """Set the gate for the PR's current head; returns what was done (for logs)."""
+    """Set the gate for the PR's current head; returns what was done (for logs).
+    ``reviews``: the PR's reviews when the caller already read them."""
     head = pr["head"]["sha"]
     decision = last_decision(audit, repo, pr["number"], head)
     if decision is None:
         return "no decision for this head yet"
     reviewer_ok = own_conclusion(decision) == "success"
-    own, action, title, approver = _judge(client, audit, repo, pr, reviewer_ok)
+    approvals = Approvals(client, repo, pr, reviews)
+    own, action, title, approver = _judge(client, audit, approvals, reviewer_ok)
     wanted = own
     if own == "success":
         others = disagreeing(client, audit, repo, pr["number"], head)
