@@ -272,33 +272,10 @@ def _route_comment(delivery: Delivery, event: IssueCommentEvent) -> JobRequest |
     commenter = event.comment.user or event.sender
     dismissed = dismiss_command(event.comment.body)
     if kind is None and dismissed is not None:
-        return JobRequest(
-            kind=JobKind.command_dismiss,
-            installation_id=_installation(event),
-            repo=_repo(event),
-            pr=event.issue.number,
-            head_sha=f"comment:{event.comment.id}",  # one job per command, none superseded
-            payload={
-                "finding_id": dismissed,
-                "commenter": commenter.login if commenter else None,
-                "comment_id": event.comment.id,
-            },
-        )
+        return _comment_job(JobKind.command_dismiss, event, {"finding_id": dismissed})
     feedback = feedback_command(event.comment.body)
     if kind is None and feedback is not None:
-        return JobRequest(
-            kind=JobKind.feedback,
-            installation_id=_installation(event),
-            repo=_repo(event),
-            pr=event.issue.number,
-            head_sha=f"comment:{event.comment.id}",  # one job per command, none superseded
-            payload={
-                **feedback,
-                "signal": "command",
-                "commenter": commenter.login if commenter else None,
-                "comment_id": event.comment.id,
-            },
-        )
+        return _comment_job(JobKind.feedback, event, {**feedback, "signal": "command"})
     if kind is None:
         return Ignored("comment carries no /reviewer command")
     # Who may command us is decided by the worker through the permissions API:
@@ -310,6 +287,23 @@ def _route_comment(delivery: Delivery, event: IssueCommentEvent) -> JobRequest |
         event.issue.number,
         commenter=commenter.login if commenter else None,
         comment_id=event.comment.id,
+    )
+
+
+def _comment_job(kind: JobKind, event: IssueCommentEvent, fields: dict[str, Any]) -> JobRequest:
+    """A job for one command comment: keyed by the comment, so none is superseded."""
+    commenter = event.comment.user or event.sender
+    return JobRequest(
+        kind=kind,
+        installation_id=_installation(event),
+        repo=_repo(event),
+        pr=event.issue.number,
+        head_sha=f"comment:{event.comment.id}",
+        payload={
+            **fields,
+            "commenter": commenter.login if commenter else None,
+            "comment_id": event.comment.id,
+        },
     )
 
 
