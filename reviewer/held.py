@@ -12,12 +12,14 @@ a push moves it; a finding with no lines in the diff stays until it is dismissed
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from reviewer.audit import AuditLog
 from reviewer.context import ChangedFile, ReviewContext
 from reviewer.diff import parse_patch
 from subagents.base import Finding, Severity, SubAgentReport
+
+if TYPE_CHECKING:
+    from reviewer.audit import AuditLog
 
 DISMISSED = "finding_dismissed"
 _KEPT = {"fingerprint", "subagent", "severity", "path", "start_line", "end_line", "side", "title"}
