@@ -313,7 +313,7 @@ def test_approve_into_names_other_bases(fake_github, server):
     assert opened(fake_github, server, pull) == "success"
 
 
-def test_retargeting_an_approved_pr_is_reviewed_again(fake_github, server):
+def test_retargeting_an_approved_pr_is_reviewed_again(fake_github, server, audit):
     fake_github.set_file(REPO, "main", ".github/reviewer.yml", AUTO_APPROVE)
     pull = make_pull(fake_github, 13)
     assert opened(fake_github, server, pull) == "success"
@@ -322,7 +322,9 @@ def test_retargeting_an_approved_pr_is_reviewed_again(fake_github, server):
     edited = pr_payload("edited", fake_github.pull(REPO, 13))
     edited["changes"] = {"base": {"ref": {"from": "main"}, "sha": {"from": pull.base_sha}}}
     deliver(server, edited)
-    assert settled(fake_github, pull.head_sha, 2)[-1] == "action_required"
+    [_, again] = recorded(audit, 13, 2)
+    assert "base.not_allowed" in [r["code"] for r in again.payload["reasons"]]
+    assert gate_after(fake_github, pull)[-1] == "action_required"
 
 
 def test_a_head_shared_with_a_pr_that_needs_a_human_stays_action_required(
@@ -339,8 +341,8 @@ def test_a_head_shared_with_a_pr_that_needs_a_human_stays_action_required(
     deliver(server, labeled)  # someone asked for a human on #15
     assert settled(fake_github, held.head_sha, 1) == ["action_required"]
     deliver(server, pr_payload("opened", held))  # the same commit, approved via #14?
-    assert settled(fake_github, held.head_sha, 2)[-1] == "action_required"
     [decision] = recorded(audit, 14)
+    assert gate_after(fake_github, held)[-1] == "action_required"
     assert "head.shared" in [r["code"] for r in decision.payload["reasons"]]
     # A qualified human approves #15: both PRs may now merge the commit.
     assert human_review(fake_github, server, twin, "bob")[-1] == "success"
