@@ -164,6 +164,19 @@ class Result:
     wall_s: float = 0.0
     server_cpu_ms: float = float("nan")
 
+    async def post(
+        self, client: httpx.AsyncClient, headers: dict[str, str], body: bytes, since: float
+    ) -> None:
+        """Send one delivery; count its status (or error) and its latency from ``since``."""
+        try:
+            response = await client.post("/webhook", content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            kind = type(exc).__name__
+            self.errors[kind] = self.errors.get(kind, 0) + 1
+            return
+        self.latencies_ms.append((time.perf_counter() - since) * 1000)
+        self.statuses[response.status_code] = self.statuses.get(response.status_code, 0) + 1
+
     def pct(self, q: float) -> float:
         ordered = sorted(self.latencies_ms)
         if not ordered:
@@ -199,14 +212,7 @@ async def load(
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=10.0) as client:
 
         async def one(scheduled: float, headers: dict[str, str], body: bytes) -> None:
-            try:
-                response = await client.post("/webhook", content=body, headers=headers)
-            except httpx.HTTPError as exc:
-                kind = type(exc).__name__
-                result.errors[kind] = result.errors.get(kind, 0) + 1
-                return
-            result.latencies_ms.append((time.perf_counter() - scheduled) * 1000)
-            result.statuses[response.status_code] = result.statuses.get(response.status_code, 0) + 1
+            await result.post(client, headers, body, since=scheduled)
 
         start = time.perf_counter() + 0.05
         tasks = []
@@ -241,16 +247,7 @@ async def closed_loop(
             for headers, body in pending:
                 if time.perf_counter() - start > duration:
                     return
-                sent = time.perf_counter()
-                try:
-                    response = await client.post("/webhook", content=body, headers=headers)
-                except httpx.HTTPError as exc:
-                    kind = type(exc).__name__
-                    result.errors[kind] = result.errors.get(kind, 0) + 1
-                    continue
-                result.latencies_ms.append((time.perf_counter() - sent) * 1000)
-                code = response.status_code
-                result.statuses[code] = result.statuses.get(code, 0) + 1
+                await result.post(client, headers, body, since=time.perf_counter())
 
         await asyncio.gather(*(sender() for _ in range(senders)))
         result.wall_s = time.perf_counter() - start
