@@ -19,13 +19,13 @@ from reviewer.context import ReviewContext
 from reviewer.findings import DEFAULT_MAX_FINDINGS
 from reviewer.guidance import guidance_digest
 from reviewer.held import held_payload
-from reviewer.llm import ModelClient, ModelRouter
 from reviewer.policy import Limits, clamp
 from subagents.base import Finding, SubAgent, SubAgentReport
 from subagents.panel import DEFAULT_TIMEOUT_S, default_panel, run_panel
 
 if TYPE_CHECKING:
     from reviewer.audit import AuditEntry, AuditLog  # the caller hands the log in
+    from reviewer.llm import ModelClient, ModelRouter
 
 
 class Usage(BaseModel):
@@ -129,7 +129,11 @@ async def review(
     if ceiling is not None:  # the host's limits bound whatever the repo's policy says
         ctx = ctx.model_copy(update={"policy": clamp(ctx.policy, ceiling)})
     panel = agents if agents is not None else default_panel()
-    session = model.session() if isinstance(model, ModelRouter) else model
+    session: ModelClient | None = None
+    if model is not None:  # the model layer is imported only when there is a model
+        from reviewer.llm import ModelRouter
+
+        session = model.session() if isinstance(model, ModelRouter) else model
     reports = await run_panel(ctx, session, panel, timeout_s=panel_timeout(session))
     decision = aggregate(
         ctx, reports, expected=tuple(a.name for a in panel), max_findings=max_findings

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
@@ -13,7 +13,9 @@ from reviewer.queue.base import JobKind, JobQueue
 from reviewer.queue.sqlite import SqliteJobQueue
 from reviewer.settings import Settings
 from reviewer.store.db import open_database
-from reviewer.worker import Handler, Worker
+
+if TYPE_CHECKING:  # the worker (and the metrics it feeds) loads only where workers run
+    from reviewer.worker import Handler, Worker
 
 
 @dataclass
@@ -25,6 +27,8 @@ class Runtime:
     handlers: dict[JobKind, Handler] = field(default_factory=dict)
 
     def worker(self, worker_id: str | None = None) -> Worker:
+        from reviewer.worker import Worker
+
         return Worker(
             self.queue,
             self.handlers,

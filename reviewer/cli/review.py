@@ -60,12 +60,15 @@ def review(
     import asyncio
 
     from reviewer.context import build_local_context
-    from reviewer.llm.factory import configured_model
     from reviewer.pipeline import record as record_decision
     from reviewer.render import render_markdown
 
     config = settings()
-    model = configured_model(config)
+    model = None
+    if config.models:  # the model layer is imported only when there is one
+        from reviewer.llm.factory import configured_model
+
+        model = configured_model(config)
     if model is None:
         note(
             "note: no model configured (REVIEWER_MODELS); reviewing with the deterministic "
