@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
+
+
+_SECRET_NAME = re.compile(r"KEY|SECRET|TOKEN|PASSWORD|DATABASE_URL")  # never echoed back
 
 
 class ReviewerError(Exception):
@@ -17,11 +21,16 @@ class ConfigError(ReviewerError):
 
     @classmethod
     def from_validation(cls, exc: ValidationError, prefix: str) -> ConfigError:
-        """One error naming every environment variable (``prefix`` + field) that failed."""
-        problems = [
-            f"{prefix}{str(err['loc'][0]).upper() if err['loc'] else ''}: {err['msg']}"
-            for err in exc.errors()
-        ]
+        """One error naming every environment variable (``prefix`` + field) that failed,
+        with the value given, unless the variable holds a secret."""
+        problems = []
+        for err in exc.errors():
+            name = f"{prefix}{str(err['loc'][0]).upper() if err['loc'] else ''}"
+            problem = f"{name}: {str(err['msg']).removeprefix('Value error, ')}"
+            given = err.get("input")
+            if isinstance(given, str | int | float) and not _SECRET_NAME.search(name):
+                problem += f" (got {str(given)[:80]!r})"
+            problems.append(problem)
         return cls("invalid settings: " + "; ".join(problems))
 
 

@@ -30,6 +30,15 @@ def test_malformed_setting_is_named_in_one_line(sqlite_url):
     )
     assert proc.returncode == 2
     assert "REVIEWER_JOB_MAX_ATTEMPTS" in proc.stderr and "Traceback" not in proc.stderr
+    assert "(got 'many')" in proc.stderr  # the bad value, in the user's words
+
+
+def test_a_malformed_secret_is_named_but_never_echoed(sqlite_url):
+    token = "short-secret-value"
+    proc = cli("jobs", "list", env={"REVIEWER_DATABASE_URL": sqlite_url,
+                                    "REVIEWER_AUDIT_TOKEN": token})  # fmt: skip
+    assert proc.returncode == 2 and "REVIEWER_AUDIT_TOKEN" in proc.stderr
+    assert token not in proc.stderr
 
 
 def test_bad_models_setting_is_named(sqlite_url):
