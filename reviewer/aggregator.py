@@ -16,12 +16,18 @@ from reviewer.context import ReviewContext
 from reviewer.findings import DEFAULT_MAX_FINDINGS, rank_findings
 from reviewer.globs import matches_any, matches_branch
 from reviewer.labels import LABEL_APPROVED, LABEL_HUMAN, LABEL_TOO_LARGE, LABEL_WOULD_APPROVE
-from reviewer.paths import area_of
+from reviewer.paths import source_area
 from reviewer.policy import GUIDANCE_DIR, POLICY_PATH
 from reviewer.text import shorten
+from reviewer.tripwires import (
+    agent_instruction_files,
+    gated,
+    hidden_text_reason,
+    injection_reason,
+)
+from subagents import hidden, injection
 from subagents.base import Finding, ReportStatus, Severity, SubAgentReport
-
-NON_CODE_ROOT = "(root)"
+from subagents.prompting import SUMMARISED
 
 REASON_CHARS = 300
 
@@ -54,8 +60,14 @@ Gate = Callable[[ReviewContext, list[SubAgentReport]], list[Reason]]
 
 
 def areas(paths: list[str]) -> set[str]:
-    """Top-level areas touched (``reviewer.paths.area_of``); root files count as one."""
-    return {area_of(p) if "/" in p else NON_CODE_ROOT for p in paths}
+    """Source areas touched (``reviewer.paths.source_area``): tests, docs, changelogs and
+    root metadata go with a change anywhere, so they are not areas of their own."""
+    return {area for area in map(source_area, paths) if area is not None}
+
+
+def sized_lines(ctx: ReviewContext) -> int:
+    """Changed lines a reviewer reads: lockfiles and generated files are left out."""
+    return sum(f.changes for f in ctx.files if not matches_any(f.path, SUMMARISED))
 
 
 def gate_policy(ctx: ReviewContext, _: list[SubAgentReport]) -> list[Reason]:
@@ -116,8 +128,8 @@ def gate_size(ctx: ReviewContext, _: list[SubAgentReport]) -> list[Reason]:
     touched = areas([f.path for f in ctx.files])
     checks = [
         ("size.files", len(ctx.files), limits.max_files, "changed files"),
-        ("size.lines", ctx.changed_lines, limits.max_changed_lines, "changed lines"),
-        ("size.areas", len(touched), limits.max_areas, "top-level areas"),
+        ("size.lines", sized_lines(ctx), limits.max_changed_lines, "changed lines"),
+        ("size.areas", len(touched), limits.max_areas, "source areas"),
     ]
     return [
         Reason(
@@ -171,6 +183,8 @@ def not_seen_by_model(reports: list[SubAgentReport]) -> dict[str, str]:
         if report.status is not ReportStatus.ok:
             continue  # a model part that did not run is gated by gate_reports
         for path, seen in report.coverage.items():
+            if matches_any(path, SUMMARISED):
+                continue  # summarised by design; the deterministic scans read them whole
             if seen != "full" and worst.get(path) != "none":
                 worst[path] = seen
     return worst
@@ -198,7 +212,7 @@ def gate_model_coverage(_: ReviewContext, reports: list[SubAgentReport]) -> list
             code="coverage.model",
             message=f"the model saw {len(missing)} changed file(s) "
             + "; ".join(parts)
-            + " (prompt budget, lockfiles and generated files are summarised)",
+            + " (over the prompt budget, or no text diff)",
         )
     ]
 
@@ -217,6 +231,17 @@ def gate_paths(ctx: ReviewContext, _: list[SubAgentReport]) -> list[Reason]:
                 "the default branch's rules and needs a human",
             )
         )
+    agents = agent_instruction_files(paths)
+    if agents:
+        reasons.append(
+            Reason(
+                source="policy",
+                code="policy.self_edit",
+                message="this PR edits instructions for coding agents "
+                f"({', '.join(agents[:10])}), which steer what a model does here; "
+                "a human must review it",
+            )
+        )
     patterns = (*ctx.policy.sensitive_paths, *ctx.policy.require_human_for.paths)
     sensitive = sorted({p for p in paths if matches_any(p, patterns)})
     if sensitive:
@@ -228,6 +253,12 @@ def gate_paths(ctx: ReviewContext, _: list[SubAgentReport]) -> list[Reason]:
             )
         )
     return reasons
+
+
+def gate_tripwires(ctx: ReviewContext, _: list[SubAgentReport]) -> list[Reason]:
+    """Hidden text and reviewer-directed text, scanned here: never taken from a report."""
+    found = [(hidden.GATE, hidden_text_reason(ctx)), (injection.GATE, injection_reason(ctx))]
+    return [Reason(source="safety", code=code, message=msg) for code, msg in found if msg]
 
 
 def gate_author(ctx: ReviewContext, _: list[SubAgentReport]) -> list[Reason]:
@@ -280,7 +311,7 @@ def gate_findings(_: ReviewContext, reports: list[SubAgentReport]) -> list[Reaso
         )
         for report in reports
         for f in report.findings
-        if f.severity.rank >= Severity.major.rank
+        if f.severity.rank >= Severity.major.rank and not gated(f)
     ]
 
 
@@ -309,6 +340,7 @@ GATES: tuple[Gate, ...] = (
     gate_submodule,
     gate_model_coverage,
     gate_paths,
+    gate_tripwires,
     gate_author,
     gate_reports,
     gate_findings,
@@ -338,7 +370,13 @@ def aggregate(
     findings, omitted = ranked[:max_findings], max(0, len(ranked) - max_findings)
     partly_seen = not_seen_by_model(reports)
     reviewed = len(
-        [f for f in ctx.files if f.patch is not None and not f.binary and f.path not in partly_seen]
+        [
+            f
+            for f in ctx.files
+            if (f.patch is not None or not f.changes)  # a pure rename has nothing unread
+            and not f.binary
+            and f.path not in partly_seen
+        ]
     )
     coverage = Coverage(reviewed=reviewed, changed=len(ctx.files))
     if reasons:

@@ -142,6 +142,15 @@ class ReviewContext(BaseModel):
     def file(self, path: str) -> ChangedFile | None:
         return next((f for f in self.files if f.path == path), None)
 
+    def head_contents(self, paths: set[str]) -> dict[str, bytes]:
+        """Whole files at the head commit, for checks that must parse them; empty when no
+        tree is available (a check then falls back to what the patch shows)."""
+        if self.tree is None or not paths:
+            return {}
+        entries = [e for e in self.tree.entries() if e.path in paths]
+        contents: dict[str, bytes] = self.tree.read(entries)
+        return contents
+
 
 MAX_PATCH_CHARS = 400_000
 WORKTREE_REF = "working tree"  # head_ref of a review of uncommitted work

@@ -17,20 +17,72 @@ from reviewer.errors import PolicyError
 POLICY_PATH = ".github/reviewer.yml"
 GUIDANCE_DIR = ".github/reviewer"
 
-# The files that steer the reviewer itself, and the places where a mistake is costly.
+# The files that steer the reviewer itself, and the places where a mistake is costly: by
+# folder and by name, because security code lives in ``httpx/_auth.py`` as often as in
+# ``auth/``. A repo replaces the whole list with ``sensitive_paths`` in its policy.
 DEFAULT_SENSITIVE_PATHS: tuple[str, ...] = (
+    # CI and the reviewer's own configuration
     ".github/workflows/**",
     ".github/actions/**",
     ".github/reviewer.yml",
     ".github/reviewer/**",
     "CODEOWNERS",
-    "**/migrations/**",
+    ".gitlab-ci.yml",
+    ".gitlab/ci/**",
+    ".circleci/**",
+    ".travis.yml",
+    "azure-pipelines.yml",
+    ".azure-pipelines/**",
+    ".buildkite/**",
+    "Jenkinsfile",
+    "bitbucket-pipelines.yml",
+    ".drone.yml",
+    "appveyor.yml",
+    ".woodpecker.yml",
+    ".woodpecker/**",
+    # security-relevant modules, by folder and by name
     "**/auth/**",
+    "*auth.*",
+    "*auth_*.*",
+    "*authn*",
+    "*authz*",
+    "*authenticat*",
+    "*authoriz*",
+    "*login*",
+    "*session*.*",
+    "*password*",
+    "*passwd*",
+    "*permission*",
+    "*security*",
+    "*crypt*",
+    "*payment*",
     "**/billing/**",
+    "*billing*",
+    # database migrations
+    "**/migrations/**",
+    "**/alembic/**",
+    "**/migrate/**",
+    # builds, images and the package indexes they install from
+    "Dockerfile",
+    "Dockerfile.*",
+    "*.dockerfile",
+    "docker-compose*.yml",
+    "docker-compose*.yaml",
+    "Makefile",
+    "GNUmakefile",
+    "*.mk",
+    "setup.py",
+    ".npmrc",
+    ".yarnrc",
+    ".yarnrc.yml",
+    "pip.conf",
+    "pip.ini",
+    ".pypirc",
+    # infrastructure
     "infra/**",
     "terraform/**",
     "*.tf",
-    "Dockerfile",
+    # lockfiles: resolved dependency versions
     "package-lock.json",
     "yarn.lock",
     "pnpm-lock.yaml",
@@ -105,8 +157,18 @@ class Policy(BaseModel):
     limits: Limits = Field(default_factory=Limits)
     """Size limits above which a PR is sent to a human with a request to split it."""
     sensitive_paths: tuple[str, ...] = DEFAULT_SENSITIVE_PATHS
-    """Globs of files whose change always needs a human. Setting the key replaces the
-    whole default list, so copy the defaults you want to keep."""
+    """Globs of paths whose change always needs a human (gate `path.sensitive`). The
+    default covers CI configs of the common CI systems (`.github/workflows/**`,
+    `.gitlab-ci.yml`, `.circleci/**`, `Jenkinsfile`, ...), the reviewer's own policy and
+    guidance, CODEOWNERS, security modules by folder and by name (`**/auth/**`, `*auth.*`,
+    `*authenticat*`, `*authoriz*`, `*login*`, `*session*.*`, `*password*`, `*permission*`,
+    `*security*`, `*crypt*`, `*payment*`, `*billing*`), database migrations
+    (`**/migrations/**`, `**/alembic/**`), builds (`Dockerfile*`, `docker-compose*.yml`,
+    `Makefile`, `*.mk`, `setup.py`), package-index configs (`.npmrc`, `pip.conf`,
+    `.pypirc`), infrastructure (`infra/**`, `*.tf`) and lockfiles. A pattern without `/`
+    matches a name at any depth. Setting the key replaces the whole default list, so copy
+    the defaults you want to keep; paths that only add to them go in
+    `require_human_for.paths`."""
     authors: AuthorPolicy = Field(default_factory=AuthorPolicy)
     """Whose pull requests may be approved without a human."""
     require_human_for: RequireHuman = Field(default_factory=RequireHuman)

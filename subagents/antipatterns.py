@@ -20,6 +20,7 @@ from subagents.base import (
     Severity,
     fingerprint,
 )
+from subagents.injection import PREFIX as INJECTION_RULES
 from subagents.querypatterns import query_hits
 from subagents.secrets import redact
 
@@ -91,7 +92,8 @@ def scan(ctx: ReviewContext) -> list[Finding]:
         for file in ctx.files:
             if file.patch and doc.applies(file.path):
                 for rule in doc.rules:
-                    findings.extend(rule_findings(doc, rule, file))
+                    if not rule.id.startswith(INJECTION_RULES):  # the safety scan owns these
+                        findings.extend(rule_findings(doc, rule, file))
     return findings
 
 

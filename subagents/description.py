@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from reviewer.globs import matches_any
 from reviewer.paths import is_test_path
 from subagents.base import (
     DeterministicSubAgent,
@@ -21,6 +22,7 @@ from subagents.base import (
     Severity,
     fingerprint,
 )
+from subagents.prompting import SUMMARISED
 
 if TYPE_CHECKING:
     from reviewer.context import ChangedFile, ReviewContext
@@ -81,6 +83,13 @@ _LINKS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
+
+# The PR's own number in a merge title ("Fix x (#123)", "Merge pull request #123 from ..."):
+# a reference to itself, not a linked issue.
+_PR_NUMBER = re.compile(r"\(#\d+\)\s*$|^Merge pull request #\d+")
+# A change this small (lockfiles and generated files aside) explains itself with its
+# diff, so a title or body that says what changes is description enough.
+SMALL_LINES = 100
 
 SignalStatus = Literal["found", "partial", "missing"]
 
@@ -173,7 +182,7 @@ def assess(title: str, body: str | None, files: Iterable[ChangedFile] = ()) -> R
     parsed = _parse_body(body or "")
     prose = "\n".join(parsed.lines)
     text = f"{title}\n{prose}"
-    link = _find_link(f"{title}\n{prose}\n" + "\n".join(parsed.fenced))
+    link = _find_link(f"{_PR_NUMBER.sub('', title)}\n{prose}\n" + "\n".join(parsed.fenced))
 
     if len(_WORD.findall(prose)) >= 4:
         what = Signal("found", "description")
@@ -252,19 +261,22 @@ _ADVICE: dict[tuple[str, SignalStatus], tuple[Severity, str, str]] = {
 }
 
 
-def _finding(rule: str, severity: Severity, title: str, body: str) -> Finding:
+def _finding(rules: list[str], severity: Severity, title: str, body: str) -> Finding:
     return Finding(
-        fingerprint=fingerprint(rule, None, ""),
+        fingerprint=fingerprint(NAME, None, ""),
         subagent=NAME,
         severity=severity,
         title=title,
         body=body,
-        rule_ids=[rule],
+        rule_ids=rules,
     )
 
 
-def findings_for(rubric: Rubric) -> list[Finding]:
-    """One actionable finding per missing signal; the link and a partial why are only info."""
+def findings_for(rubric: Rubric, small: bool = False) -> list[Finding]:
+    """At most one finding: everything the description lacks, in one list. None for a
+    small change whose title or body says what changes; a link is never asked of it."""
+    if small and rubric.what.status == "found":
+        return []
     opening = (
         "The pull request has no description"
         if rubric.empty_body
@@ -276,15 +288,15 @@ def findings_for(rubric: Rubric) -> list[Finding]:
         "description.tested": rubric.tested,
         "description.link": rubric.link,
     }
-    out: list[Finding] = []
+    parts: list[tuple[str, Severity, str, str]] = []
     for rule, signal in signals.items():
         if advice := _ADVICE.get((rule, signal.status)):
             severity, heading, body = advice
-            out.append(_finding(rule, severity, heading, body.format(opening=opening)))
+            parts.append((rule, severity, heading, body.format(opening=opening)))
     if rubric.unchecked:
         items = "\n".join(f"- [ ] {item}" for item in rubric.unchecked)
-        out.append(
-            _finding(
+        parts.append(
+            (
                 "description.checklist",
                 Severity.minor,
                 f"{len(rubric.unchecked)} checklist item(s) left unchecked",
@@ -292,7 +304,14 @@ def findings_for(rubric: Rubric) -> list[Finding]:
                 f"why:\n\n{items}",
             )
         )
-    return out
+    if not parts:
+        return []
+    if len(parts) == 1:
+        rule, severity, heading, body = parts[0]
+        return [_finding([rule], severity, heading, body)]
+    worst = max((p[1] for p in parts), key=lambda sev: sev.rank)
+    body = "\n\n".join(f"**{heading}.** {text}" for _, _, heading, text in parts)
+    return [_finding([p[0] for p in parts], worst, "Complete the description", body)]
 
 
 class DescriptionAgent(DeterministicSubAgent):
@@ -302,7 +321,8 @@ class DescriptionAgent(DeterministicSubAgent):
     model_part = "clarity and missing-context review"
 
     def check(self, ctx: ReviewContext) -> list[Finding]:
-        return findings_for(assess(ctx.title, ctx.body, ctx.files))
+        lines = sum(f.changes for f in ctx.files if not matches_any(f.path, SUMMARISED))
+        return findings_for(assess(ctx.title, ctx.body, ctx.files), small=lines <= SMALL_LINES)
 
     def summary(self, ctx: ReviewContext, findings: list[Finding]) -> str:
         return assess(ctx.title, ctx.body, ctx.files).summary()

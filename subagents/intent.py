@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from reviewer.diff import parse_patch
-from reviewer.paths import area_of, is_test_path
+from reviewer.paths import source_area
 from subagents.base import (
     DeterministicSubAgent,
     Finding,
@@ -28,10 +28,6 @@ if TYPE_CHECKING:
 
 NAME = "intent"
 
-# Monorepo roots whose children are the real units of ownership (src/<pkg>, packages/<name>).
-_COMPANION_FILE = re.compile(
-    r"^(?:changelog|changes|history|news|release[-_]?notes)(?:\.\w+)?$", re.I
-)
 _GENERIC_STEMS = frozenset({"__init__", "index", "main", "utils", "util", "common", "base", "mod"})
 CODE_EXTENSIONS = frozenset(
     {
@@ -46,13 +42,22 @@ _COMMENT_LINE = re.compile(r"^\s*(?:#|//|/\*|\*|--|\"\"\"|'''|<!--)|^\s*$")
 
 
 def scope_areas(paths: Iterable[str]) -> dict[str, list[str]]:
-    """Areas touched by a change, each with its files; tests and changelogs are left out."""
+    """Source areas touched by a change, each with its files (``reviewer.paths.source_area``:
+    tests, docs, changelogs and root metadata are left out)."""
     areas: dict[str, list[str]] = {}
     for path in paths:
-        if is_test_path(path) or ("/" not in path and _COMPANION_FILE.match(path)):
-            continue
-        areas.setdefault(area_of(path), []).append(path)
+        area = source_area(path)
+        if area is not None:
+            areas.setdefault(area, []).append(path)
     return areas
+
+
+def own_names(repo: str) -> set[str]:
+    """The repository's own name and the package names it implies: changes to the package
+    that *is* the project are mentioned by the project's name."""
+    name = repo.rsplit("/", 1)[-1].lower()
+    bare = re.sub(r"^(?:python|py)[-_]?|[-_]python$", "", name)
+    return {n for base in (name, bare) for n in (base, base.replace("-", "_"))}
 
 
 def is_code(path: str) -> bool:
@@ -72,7 +77,9 @@ def _names(area: str, files: list[str]) -> set[str]:
     return {n for n in names if len(n) >= 2}
 
 
-def _mentioned(area: str, files: list[str], text: str) -> bool:
+def _mentioned(area: str, files: list[str], text: str, own: set[str]) -> bool:
+    if area.rsplit("/", 1)[-1].lower() in own:
+        return True
     return any(re.search(rf"(?<![a-z0-9]){re.escape(n)}", text) for n in _names(area, files))
 
 
@@ -107,7 +114,10 @@ def stated_text(ctx: ReviewContext) -> str:
 def assess_scope(ctx: ReviewContext) -> Scope:
     areas = scope_areas(f.path for f in ctx.files)
     text = stated_text(ctx)
-    return Scope(areas, frozenset(a for a, files in areas.items() if _mentioned(a, files, text)))
+    own = own_names(ctx.repo)
+    return Scope(
+        areas, frozenset(a for a, files in areas.items() if _mentioned(a, files, text, own))
+    )
 
 
 def _finding(
@@ -141,26 +151,28 @@ def _scope_findings(scope: Scope) -> list[Finding]:
                 0.6,
             )
         ]
-    out = []
-    for area, files in scope.areas.items():
-        if area in scope.mentioned:
-            continue
-        code = any(is_code(p) for p in files)
-        listed = "\n".join(f"- `{p}`" for p in files[:10])
-        more = f"\n- ... and {len(files) - 10} more" if len(files) > 10 else ""
-        out.append(
-            _finding(
-                "intent.unstated-area",
-                area,
-                Severity.minor if code else Severity.info,
-                f"Changes in `{area}` are not mentioned in the description",
-                f"These files change, but the title, description and commits do not mention "
-                f"`{area}`:\n\n{listed}{more}\n\nExplain why they belong in this pull request, "
-                "or move them to a separate one.",
-                0.7,
-            )
+    unstated = {a: f for a, f in scope.areas.items() if a not in scope.mentioned}
+    if not unstated:
+        return []
+    code = any(is_code(p) for files in unstated.values() for p in files)
+    listed = "\n".join(
+        f"- `{area}`: "
+        + ", ".join(f"`{p}`" for p in files[:5])
+        + (f" and {len(files) - 5} more" if len(files) > 5 else "")
+        for area, files in unstated.items()
+    )
+    return [
+        _finding(
+            "intent.unstated-area",
+            "",
+            Severity.minor if code else Severity.info,
+            f"{len(unstated)} changed area(s) are not mentioned in the description",
+            f"These areas change, but the title, description and commits do not mention "
+            f"them:\n\n{listed}\n\nExplain why they belong in this pull request, or move "
+            "them to a separate one.",
+            0.7,
         )
-    return out
+    ]
 
 
 def _docs_title_findings(ctx: ReviewContext) -> list[Finding]:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from reviewer.globs import matches, matches_any
 from reviewer.paths import is_test_path
+from subagents import bandit, hidden, injection, manifests
 from subagents.base import (
     DeterministicSubAgent,
     Finding,
@@ -23,7 +24,7 @@ from subagents.base import (
     fingerprint,
 )
 from subagents.gitleaks import path_rules as secret_path_rules
-from subagents.secrets import find_secrets, redact
+from subagents.secrets import SecretHit, find_secrets, redact
 
 __all__ = ["SafetyAgent", "redact", "scan"]
 
@@ -118,25 +119,32 @@ PATH_RULES: tuple[tuple[str, Severity, tuple[str, ...], str], ...] = (
      "changes a CI workflow, which runs with repository tokens and secrets"),
     ("safety.dependency.lockfile", Severity.major, LOCKFILES,
      "changes resolved dependency versions; check what moved and why"),
-    ("safety.dependency.manifest", Severity.minor, MANIFESTS,
-     "changes a dependency manifest; check new packages and version ranges"),
     ("safety.migration", Severity.major, MIGRATIONS,
      "is a database migration; check it is reversible and safe to run online"),
 )  # fmt: skip
 
 
-def _path_notes(path: str, sensitive: tuple[str, ...]) -> list[tuple[str, Severity, str]]:
-    """Path-level concerns for one changed file: (rule id, severity, reason)."""
+def _path_notes(file: ChangedFile, head: bytes | None) -> list[tuple[str, Severity, str]]:
+    """Path-level concerns for a changed file that no sensitive-path gate covers: (rule id,
+    severity, reason). A manifest counts only where it changes dependencies or the build."""
     notes: list[tuple[str, Severity, str]] = []
-    globs = [g for g in sensitive if matches(path, g)]
-    if globs:
-        reason = f"matches the sensitive path {globs[0]!r} in the repo policy"
-        notes.append(("safety.sensitive-path", Severity.major, reason))
     for rule_id, severity, patterns, reason in PATH_RULES:
-        lockfile = rule_id == "safety.dependency.manifest" and matches_any(path, LOCKFILES)
-        if matches_any(path, patterns) and not lockfile:
+        if matches_any(file.path, patterns):
             notes.append((rule_id, severity, reason))
+    if matches_any(file.path, MANIFESTS) and not matches_any(file.path, LOCKFILES):
+        parts = manifests.changed_parts(file, head.decode("utf-8", "replace") if head else None)
+        if "dependencies" in parts:
+            notes.append(_MANIFEST_NOTE)
+        if "build" in parts:
+            notes.append(_BUILD_NOTE)
     return notes
+
+
+_MANIFEST_NOTE = ("safety.dependency.manifest", Severity.minor,
+                  "changes dependencies; check new packages and version ranges")  # fmt: skip
+_BUILD_NOTE = ("safety.build-hook", Severity.major,
+               "changes the build system or a build hook, which runs code when the package "
+               "is built or installed")  # fmt: skip
 
 
 def _workflow_run_lines(file: ChangedFile) -> set[int]:
@@ -191,7 +199,12 @@ def _finding(
     )
 
 
-def _line_findings(file: ChangedFile) -> list[Finding]:
+# Regex rules that ruff's AST-based ``S`` rules replace on files ruff could check.
+RUFF_COVERED = frozenset({"safety.py.eval", "safety.py.exec", "safety.py.pickle",
+                          "safety.py.yaml-load", "safety.py.shell-true"})  # fmt: skip
+
+
+def _line_findings(file: ChangedFile, ruff_checked: bool = False) -> list[Finding]:
     out: list[Finding] = []
     added = file.added_lines()
     workflow = matches(file.path, ".github/workflows/**")
@@ -200,21 +213,15 @@ def _line_findings(file: ChangedFile) -> list[Finding]:
     for index, (line, raw) in enumerate(added):
         text = raw[:MAX_LINE]
         for hit in find_secrets(raw, file.path):
-            body = (
-                f"Line {line} appears to contain a secret ({hit.title}): `{hit.shown}`. "
-                "Revoke and rotate it now: it stays in the branch history even if this line "
-                "is removed. Load it from the environment or a secret manager instead.\n\n"
-                f"_Found by {', '.join(hit.detectors)}._"
-            )
-            title = f"Possible secret committed (`{hit.rule_id}`)"
-            out.append(
-                _finding(f"safety.secret.{hit.rule_id}", Severity.blocker, file, line,
-                         redact(text, file.path), title, body)
-            )  # fmt: skip
+            if placeholder_secret(raw, hit):
+                continue
+            out.append(_secret_finding(file, line, text, hit, test_file))
         if test_file or text.lstrip().startswith(("#", "//")):
             continue
         for rule in LINE_RULES:
             if not rule.pattern.search(text) or not matches_any(file.path, rule.applies):
+                continue
+            if ruff_checked and rule.id in RUFF_COVERED:
                 continue
             if rule.unless is None or not rule.unless.search(text):
                 out.append(
@@ -230,6 +237,57 @@ def _line_findings(file: ChangedFile) -> list[Finding]:
             if not _WHERE.search(statement):
                 out.append(_finding(*_DELETE_ALL, file, line, redact(text), *_DELETE_ALL_TEXT))
     return out
+
+
+# Credentials that only stand for one: a word, a run of one character, or a URL whose host
+# is reserved for documentation (RFC 2606/6761) or the local machine.
+_PLACEHOLDER_VALUE = re.compile(
+    r"(?i)^(?:pass(?:word|wd)?|pwd|secret|user(?:name)?|login|token|key|foo|bar|baz|test\w*"
+    r"|admin|root|guest|demo|me|(.)\1*)$"
+)
+_DOC_HOST = re.compile(
+    r"(?i)@(?:[\w-]+\.)*(?:example\.(?:com|org|net)|[\w-]+\.(?:example|test|invalid|localhost)"
+    r"|localhost|127\.0\.0\.1|\[::1\])(?![\w.-])"
+)
+_LIVE_LOOKING = frozenset({"private-key", "ds-private-key"})
+
+
+def placeholder_secret(text: str, hit: SecretHit) -> bool:
+    """True for a credential that is a placeholder (``user:pass@``, a documentation host)."""
+    value = text[hit.start : hit.end]
+    secret = value.rsplit(":", 1)[-1].split("@", 1)[0] if "@" in value else value
+    return bool(
+        _PLACEHOLDER_VALUE.match(secret.strip("'\""))
+        or _DOC_HOST.search(
+            text[hit.start : text.find(" ", hit.end) if " " in text[hit.end :] else len(text)]
+        )
+    )
+
+
+def _secret_finding(file: ChangedFile, line: int, text: str, hit: SecretHit,
+                    test_file: bool) -> Finding:  # fmt: skip
+    """A secret on an added line; in tests a fixture key (PEM, keyword) is only minor."""
+    fixture = test_file and (hit.rule_id in _LIVE_LOOKING or "generic" in hit.rule_id
+                             or hit.rule_id.startswith("ds-keyword"))  # fmt: skip
+    if fixture:
+        severity = Severity.minor
+        advice = (
+            "It is in a test file, so it is probably a fixture. Make sure it was generated for "
+            "the tests and grants access to nothing; if it is a real key, revoke it."
+        )
+    else:
+        severity = Severity.blocker
+        advice = (
+            "Revoke and rotate it now: it stays in the branch history even if this line is "
+            "removed. Load it from the environment or a secret manager instead."
+        )
+    body = (
+        f"Line {line} appears to contain a secret ({hit.title}): `{hit.shown}`. {advice}"
+        f"\n\n_Found by {', '.join(hit.detectors)}._"
+    )
+    title = f"Possible {'test ' if fixture else ''}secret committed (`{hit.rule_id}`)"
+    return _finding(f"safety.secret.{hit.rule_id}", severity, file, line,
+                    redact(text, file.path), title, body)  # fmt: skip
 
 
 _SCRIPT_INJECTION = ("safety.workflow.script-injection", Severity.major)
@@ -291,14 +349,19 @@ def _symlink_finding(file: ChangedFile) -> Finding | None:
 
 def scan(ctx: ReviewContext) -> list[Finding]:
     """All deterministic safety findings for one review context."""
-    findings: list[Finding] = _text_findings(ctx)
+    findings, ruff_checked = bandit.scan(ctx, NAME)
+    findings = _text_findings(ctx) + findings
+    sensitive = (*ctx.policy.sensitive_paths, *ctx.policy.require_human_for.paths)
+    manifest_paths = {f.path for f in ctx.files if matches_any(f.path, MANIFESTS)}
+    heads = ctx.head_contents(manifest_paths)
     for file in ctx.files:
-        notes = _path_notes(file.path, ctx.policy.sensitive_paths)
+        # A path the policy calls sensitive is the gate's reason already: one signal.
+        notes = [] if matches_any(file.path, sensitive) else _path_notes(file, heads.get(file.path))
         if notes:
             worst = max((sev for _, sev, _ in notes), key=lambda s: s.rank)
             reasons = "\n".join(f"- {reason}" for _, _, reason in notes)
             title = f"Sensitive change: `{file.path}`"
-            body = f"This file needs a human reviewer because it\n{reasons}"
+            body = f"This file needs a careful look because it\n{reasons}"
             ids = [rule for rule, _, _ in notes]
             findings.append(_finding(ids[0], worst, file, None, "", title, body, ids))
         for rule in secret_path_rules(file.path):  # e.g. a committed .p12 keystore
@@ -309,7 +372,9 @@ def scan(ctx: ReviewContext) -> list[Finding]:
         link = _symlink_finding(file)
         if link is not None:
             findings.append(link)
-        findings.extend(_line_findings(file))
+        findings.extend(_line_findings(file, file.path in ruff_checked))
+    findings += hidden.findings(hidden.scan_hidden(ctx), NAME)
+    findings += injection.findings(injection.scan_injection(ctx), NAME)
     return findings
 
 
