@@ -2,8 +2,8 @@
 
 Two specialists often see the same problem (the safety scan and the safety model, logic
 and tracing). A reader should get it once, at the highest severity anyone gave it, with
-the other specialists named. Duplicates are the same fingerprint, or the same anchor
-(path and start line) with a shared guidance rule. Ranking is severity, then confidence,
+the other specialists named. Duplicates are the same fingerprint on the same line, or the
+same anchor (path and start line) with a shared guidance rule. Ranking is severity, then confidence,
 then position, so the cap drops the least important notes first.
 """
 
@@ -15,7 +15,9 @@ DEFAULT_MAX_FINDINGS = 25
 
 
 def _anchor_keys(f: Finding) -> list[tuple[str, ...]]:
-    keys: list[tuple[str, ...]] = [("fp", f.fingerprint)]
+    # The fingerprint ignores the line (it must survive pushes), so the same code on two
+    # lines is two problems: the line is part of the key.
+    keys: list[tuple[str, ...]] = [("fp", f.fingerprint, str(f.start_line or ""))]
     if f.path and f.start_line:
         keys += [("rule", f.path, str(f.start_line), rule) for rule in f.rule_ids]
     return keys

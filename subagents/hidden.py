@@ -82,7 +82,7 @@ def char_hits(text: str, path: str | None, line: int | None) -> list[Hit]:
     return hits
 
 
-def _lookalike(token: str) -> str | None:
+def _lookalike(token: str, whole_word: bool) -> str | None:
     """Why an identifier is confusable, or None: it mixes scripts, or every letter of a
     non-Latin token has a Latin look-alike (TR39 confusables)."""
     if token.isascii():
@@ -90,6 +90,8 @@ def _lookalike(token: str) -> str | None:
     scripts = categories.unique_aliases(token) - {"COMMON", "INHERITED"}
     if len(scripts) > 1:
         return f"mixes scripts ({', '.join(sorted(scripts))})"
+    if not whole_word:
+        return None
     letters = [c for c in token if not c.isascii() and c.isalpha()]
     found = confusables.is_confusable(token, greedy=True, preferred_aliases=["latin"]) or []
     if len(letters) >= 2 and {h["character"] for h in found} >= set(letters):
@@ -98,10 +100,14 @@ def _lookalike(token: str) -> str | None:
 
 
 def identifier_hits(text: str, path: str, line: int) -> list[Hit]:
-    """Identifiers on a line of code that look like other identifiers."""
+    """Identifiers on a line of code that look like other identifiers. A whole word in
+    another script counts only when it is the line's one non-ASCII word: a comment or a
+    string in Russian is prose, a lone Cyrillic look-alike of
+    ``exec`` in ASCII code is a disguise."""
     hits = []
-    for match in _IDENTIFIER.finditer(text[:MAX_LINE]):
-        why = _lookalike(match.group(0))
+    words = [m for m in _IDENTIFIER.finditer(text[:MAX_LINE]) if not m.group(0).isascii()]
+    for match in words:
+        why = _lookalike(match.group(0), whole_word=len(words) == 1)
         if why:
             odd = next(c for c in match.group(0) if not c.isascii())
             detail = f"identifier {match.group(0)!r} {why}, e.g. {_name(odd)}"
