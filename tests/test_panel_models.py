@@ -201,7 +201,10 @@ async def test_a_diff_over_the_window_is_partly_seen_and_gated(fake_models):
     seen = result.reports[0].coverage
     assert seen == {"shop/cart.py": "full", "shop/big.py": "partial", "poetry.lock": "partial"}
     assert "coverage.model" in codes(result) and result.verdict == "human"
-    assert result.coverage.reviewed == 1 and result.coverage.changed == 3
+    reason = next(r for r in result.reasons if r.code == "coverage.model")
+    assert "shop/big.py" in reason.message and "poetry.lock" not in reason.message
+    # The lockfile is summarised by design (the path gate covers it): not "seen in part".
+    assert result.coverage.reviewed == 2 and result.coverage.changed == 3
     assert all(len(c.raw) < 16000 * 4 for c in fake_models.openai.calls)
 
 
