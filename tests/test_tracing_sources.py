@@ -237,6 +237,24 @@ def test_github_source_fetches_tree_once_and_only_candidate_blobs(fake_github, a
     assert head in fake_github.calls("GET", "/git/trees/")[0].path
 
 
+def test_github_value_trace_reads_no_blob_it_would_not_read_for_callers(
+    fake_github, app_keys
+) -> None:
+    from tests.test_tracing_values import SEVENTY, SHOP
+
+    copy = SHOP["shop/copy.py"].replace('"Spring sale"', json.dumps(SEVENTY))
+    fake_github.add_pull_from_contents(REPO, 43, old=SHOP, new={"shop/copy.py": copy},
+                                       author="alice")  # fmt: skip
+    client = client_for(fake_github, app_keys)
+    ctx = build_github_context(client, REPO, 43, client.pull(REPO, 43), installation_id=1)
+    fake_github.reset_requests()
+    trace = trace_for_context(ctx, 2000)
+    found = {(e.path, e.line, e.possible) for e in trace.edges if e.kind == "value"}
+    assert ("shop/schemas.py", 5, False) in found  # the max_length=64 validation
+    sha_of = {e.path: e.sha for e in ctx.tree.entries()}
+    assert sha_of["templates/home.html"] not in requested_blobs(fake_github)
+
+
 def requested_blobs(fake) -> list[str]:
     """Blob SHAs the tracer asked for: batched GraphQL reads plus any REST fallbacks."""
     oids = [oid for c in fake.calls("POST", "/graphql")

@@ -193,7 +193,8 @@ class ValueTracer:
             near = sorted(self.project.entries, key=lambda p: (-nearness(p, self.project.focus),
                                                                is_test_path(p), p))  # fmt: skip
             near = [p for p in near if not globs or p.endswith(tuple(g[1:] for g in globs))]
-            texts = self.project.texts(near[:REMOTE_INDEX_CAP])
+            # GitHub: only blobs this or an earlier review already read (no new requests)
+            texts = self.project.texts(near[:REMOTE_INDEX_CAP], fetch=False)
             rule = re.compile("|".join((rf"\b{re.escape(n)}\b" if words else re.escape(n))
                                        for n in needles))  # fmt: skip
             found = [p for p, t in texts.items() if rule.search(t)]

@@ -311,15 +311,21 @@ class Project:
             self.close()
             return _extract_many(items)
 
-    def texts(self, paths: Iterable[str]) -> dict[str, str]:
+    def texts(self, paths: Iterable[str], *, fetch: bool = True) -> dict[str, str]:
         """Contents of ``paths`` as text, binary and oversized files left out (value
-        tracing reads declarations as they are written, in any file type)."""
+        tracing reads declarations as they are written, in any file type). Without
+        ``fetch``, a remote source answers only from blobs already read or cached."""
         entries = [self.entries[p] for p in dict.fromkeys(paths) if p in self.entries]
         entries = [e for e in entries if e.mode not in (SYMLINK, SUBMODULE)]
         entries = [e for e in entries if e.size <= MAX_FILE_BYTES]
+        if fetch or not self.source.remote:
+            contents = self._read(entries)
+        else:
+            stored = self.cache.get_blobs(e.sha for e in entries) if self.cache else {}
+            contents = {e.path: stored[e.sha] for e in entries if e.sha in stored}
         return {
             path: data.decode("utf-8", "replace")
-            for path, data in self._read(entries).items()
+            for path, data in contents.items()
             if b"\x00" not in data[:8192]
         }
 
