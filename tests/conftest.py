@@ -121,6 +121,17 @@ WEBHOOK_SECRET = "test-webhook-secret"
 FIXTURES = Path(__file__).parent / "fixtures" / "github-webhooks"
 
 
+@pytest.fixture(autouse=True)
+def _github_spec_referee() -> Iterator[None]:
+    """Every fake GitHub checks requests and responses against GitHub's OpenAPI
+    description (tests/fakes/github_spec.py); a test that left a violation fails."""
+    from tests.fakes.github_spec import LIVE_FAKES
+
+    yield
+    found = [v for fake in list(LIVE_FAKES) for v in fake.take_spec_violations()]
+    assert not found, "GitHub's OpenAPI description rejects:\n" + "\n".join(found)
+
+
 @pytest.fixture(scope="session")
 def app_keys() -> tuple[str, str]:
     from tests.fakes import generate_app_keypair
@@ -140,8 +151,10 @@ def github_slot():
 @pytest.fixture
 def fake_github(github_slot, app_keys):
     """A fresh fake GitHub with the App installed on ``acme/app``; ``.api_url`` set."""
+    from reviewer.github.auth import InstallationTokens
     from tests.fakes import FakeGitHub
 
+    InstallationTokens.forget_shared()
     slot, origin = github_slot
     fake = FakeGitHub(app_id=APP_ID, public_key=app_keys[1], app_slug=APP_SLUG)
     fake.add_installation(INSTALLATION_ID, "acme")

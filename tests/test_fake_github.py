@@ -398,6 +398,8 @@ def test_review_validation_of_event_body_and_commit(env: Env) -> None:
         assert http.post(f"/repos/{REPO}/pulls/99/reviews", json={"body": "x"}).status_code == 404
         r = http.post(url, json={"event": "REQUEST_CHANGES", "body": "fix it"})
         assert r.status_code == 200 and r.json()["state"] == "CHANGES_REQUESTED"
+    (bad_event,) = env.fake.take_spec_violations()  # "LGTM" is no event of GitHub's
+    assert "'LGTM' is not one of" in bad_event
 
 
 def test_push_moves_the_head_and_recomputes_files(env: Env) -> None:
@@ -474,6 +476,12 @@ def test_check_run_create_update_and_list(env: Env) -> None:
     with pytest.raises(GithubException) as err:
         run.edit(status="completed", conclusion="bogus")
     assert err.value.status == 422
+    rejected_by_spec = env.fake.take_spec_violations()
+    assert [v.split(" body: ")[1].split(":")[0] for v in rejected_by_spec] == [
+        "conclusion",
+        "output",
+        "conclusion",
+    ]
     assert env.fake.check_runs(REPO)[0]["conclusion"] == "action_required"  # unchanged
     # A conclusion alone completes the run.
     run2 = repo.create_check_run(name="other", head_sha=sha, conclusion="success")
@@ -496,7 +504,9 @@ def test_combined_status(env: Env) -> None:
 
 def test_labels(env: Env) -> None:
     pull = env.client(retry=None).get_repo(REPO).get_pull(1)
-    pull.add_to_labels("reviewer: human", "reviewer: too-large")
+    with env.http() as http:  # the object form: GitHub's description has no bare array
+        labels = {"labels": ["reviewer: human", "reviewer: too-large"]}
+        assert http.post(f"/repos/{REPO}/issues/1/labels", json=labels).status_code == 200
     assert env.fake.labels(REPO, 1) == ["reviewer: human", "reviewer: too-large"]
     pull.remove_from_labels("reviewer: too-large")
     assert [lbl.name for lbl in pull.get_labels()] == ["reviewer: human"]
@@ -507,7 +517,10 @@ def test_labels(env: Env) -> None:
         r = http.post(f"/repos/{REPO}/issues/1/labels", json={"labels": ["reviewer: human", "x"]})
         assert [lbl["name"] for lbl in r.json()] == ["reviewer: human", "x"]  # no duplicates
         assert http.post(f"/repos/{REPO}/issues/1/labels", json={"nope": 1}).status_code == 422
-        assert http.post(f"/repos/{REPO}/issues/1/labels", json=["a" * 51]).status_code == 422
+        assert (
+            http.post(f"/repos/{REPO}/issues/1/labels", json={"labels": ["a" * 51]}).status_code
+            == 422
+        )
 
 
 def test_issue_comment_create_and_edit(env: Env) -> None:
@@ -524,6 +537,8 @@ def test_issue_comment_create_and_edit(env: Env) -> None:
         r = http.post(f"/repos/{REPO}/issues/1/comments", json={"body": "x" * 70000})
         assert r.status_code == 422 and r.json()["message"] == "Validation Failed"
         assert http.post(f"/repos/{REPO}/issues/1/comments", json={}).status_code == 422
+    (no_body,) = env.fake.take_spec_violations()
+    assert "'body' is a required property" in no_body
 
 
 def test_requested_reviewers(env: Env) -> None:
@@ -555,6 +570,8 @@ def test_reactions_with_etag(env: Env) -> None:
         changed = http.get(url, headers={"If-None-Match": etag})
         assert changed.status_code == 200 and len(changed.json()) == 2
         assert http.get(url, params={"content": "-1"}).json()[0]["user"]["login"] == "carol"
+    with env.http() as other:  # GitHub's ETags belong to a token: another one gets a 200
+        assert other.get(url, headers={"If-None-Match": etag}).status_code == 200
     # Review comments have reactions too.
     pull = env.client().get_repo(REPO).get_pull(1)
     pull.create_review(
@@ -674,6 +691,9 @@ def test_recorded_requests(env: Env) -> None:
     assert r.status_code == 200
     assert missing.status_code == 404 and missing.json()["message"] == "Not Found"
     assert env.fake.calls(path_contains="/no/such")[0].status == 404
+    assert env.fake.take_spec_violations() == [
+        "request GET /no/such/route: GET /no/such/route is not an operation of GitHub's REST API"
+    ]
     assert [c.method for c in env.fake.requests if "/app/" not in c.path] == ["POST", "GET", "GET"]
     assert all(c.time > 0 for c in env.fake.requests)
     env.fake.reset_requests()
@@ -685,6 +705,7 @@ def test_server_stops_and_frees_the_port(app_keys: tuple[str, str]) -> None:
     with running(fake.app) as origin:
         port = int(origin.rsplit(":", 1)[1])
         assert httpx.get(origin + "/api/v3/nothing").status_code == 404
+    assert len(fake.take_spec_violations()) == 1
     with socket.socket() as s:
         assert s.connect_ex(("127.0.0.1", port)) != 0
 
@@ -693,3 +714,27 @@ def test_swappable_app_without_app_answers_503() -> None:
     with running(SwappableApp()) as origin:
         r = httpx.get(origin + "/anything")
     assert r.status_code == 503 and r.json() == {"message": "no app mounted"}
+
+
+def test_spec_refuses_what_githubs_description_refuses(env: Env) -> None:
+    """The fake checks each request against GitHub's OpenAPI description first."""
+    with env.http() as http:
+        assert http.get(f"/repos/{REPO}/pulls/one").status_code == 404  # pull_number: integer
+        r = http.get(f"/repos/{REPO}/commits/main/check-runs", params={"fliter": "all"})
+        assert r.status_code == 422 and "unknown query parameter 'fliter'" in r.json()["message"]
+        r = http.get(f"/repos/{REPO}/commits/main/check-runs", params={"filter": "every"})
+        assert r.status_code == 422
+        r = http.post(f"/repos/{REPO}/issues/1/comments", json={"body": 7})
+        assert r.status_code == 422 and "7 is not of type 'string'" in r.json()["message"]
+        r = http.post(f"/repos/{REPO}/pulls/1/requested_reviewers", json={"reviewers": "alice"})
+        assert r.status_code == 422
+    found = env.fake.take_spec_violations()
+    assert len(found) == 5 and all(v.startswith("request ") for v in found)
+    assert env.fake.take_spec_violations() == []
+
+
+def test_a_recursive_tree_over_the_limit_is_truncated_and_says_so(env: Env) -> None:
+    env.fake.tree_entry_limit = 2
+    with env.http() as http:
+        tree = http.get(f"/repos/{REPO}/git/trees/main", params={"recursive": "1"}).json()
+    assert tree["truncated"] is True and len(tree["tree"]) == 2

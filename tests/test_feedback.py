@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from reviewer import feedback, metrics
 from reviewer.cli.main import app as cli
-from reviewer.github.auth import AppCredentials, InstallationTokens
-from reviewer.github.client import GitHubClient
+from reviewer.feedback.scheduler import client_factory
+from reviewer.github.auth import AppCredentials
 from reviewer.queue import JobKind, JobRequest
 from reviewer.store.models import FeedbackComment
 from tests.conftest import INSTALLATION_ID, REPO
@@ -24,12 +24,8 @@ DAY = 86_400.0
 
 
 def client_for(runtime):
-    creds = AppCredentials.from_settings(runtime.settings)
-
-    def make(installation_id):
-        return GitHubClient(InstallationTokens(creds, installation_id), backoff_base=0.01)
-
-    return make
+    """The worker's own factory: one shared installation token per process."""
+    return client_factory(runtime.settings, AppCredentials.from_settings(runtime.settings))
 
 
 def cycle(runtime, fake, now=None):
@@ -120,6 +116,24 @@ def test_unchanged_reactions_cost_a_free_304(fake_github, runtime, reviewed):
     assert [r.status for r in reaction_calls] == [304, 304]
     assert all("if-none-match" in r.headers for r in reaction_calls)
     assert result.not_modified == 2 and result.ratings_added == 0
+
+
+def test_etags_belong_to_the_token_that_got_them(fake_github, runtime, reviewed):
+    """GitHub answers another token's If-None-Match with a full 200: after the token is
+    re-minted (expired here), no stale ETag is sent, and the new ones are kept."""
+    cycle(runtime, fake_github)
+    minted = len(fake_github.tokens())
+    fake_github.expire_all_tokens()
+    fake_github.reset_requests()
+    cycle(runtime, fake_github, now=time.time() + 3600)
+    assert len(fake_github.tokens()) == minted + 1
+    reaction_calls = [r for r in fake_github.requests if r.path.endswith("/reactions")]
+    assert [r.status for r in reaction_calls] == [200, 200]
+    assert not any("if-none-match" in r.headers for r in reaction_calls)
+    fake_github.reset_requests()
+    cycle(runtime, fake_github, now=time.time() + 7200)
+    reaction_calls = [r for r in fake_github.requests if r.path.endswith("/reactions")]
+    assert [r.status for r in reaction_calls] == [304, 304]
 
 
 def test_not_due_yet_makes_no_request(fake_github, runtime, reviewed):

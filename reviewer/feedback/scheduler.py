@@ -59,7 +59,7 @@ def client_factory(
         if installation_id is None:
             raise GitHubError("a PR with our comments has no installation id")
         return GitHubClient(
-            InstallationTokens(creds, installation_id),
+            InstallationTokens.shared(creds, installation_id),
             backoff_base=settings.github_backoff_base_seconds,
         )
 

@@ -41,7 +41,30 @@ class AppCredentials:
 
 
 class InstallationTokens:
-    """Mints and renews one installation's token; thread-safe."""
+    """Mints and renews one installation's token; thread-safe.
+
+    ``shared()`` gives every job and poll cycle of a process the same instance per
+    installation, so a token is reused while valid (GitHub's ETags belong to a token, and
+    each mint is one more request) and re-minted only near expiry or after a 401.
+    """
+
+    _shared: dict[tuple[int, str, int], InstallationTokens] = {}  # noqa: RUF012
+    _shared_lock = threading.Lock()
+
+    @classmethod
+    def shared(cls, creds: AppCredentials, installation_id: int) -> InstallationTokens:
+        key = (creds.app_id, creds.api_url, installation_id)
+        with cls._shared_lock:
+            found = cls._shared.get(key)
+            if found is None or found.creds != creds:
+                found = cls._shared[key] = cls(creds, installation_id)
+            return found
+
+    @classmethod
+    def forget_shared(cls) -> None:
+        """Drop every shared token (a test's fresh fake GitHub knows none of them)."""
+        with cls._shared_lock:
+            cls._shared.clear()
 
     def __init__(self, creds: AppCredentials, installation_id: int) -> None:
         self.creds = creds

@@ -10,6 +10,7 @@ HTTP request a review makes (``usage.github_requests``). Paginated lists follow 
 from __future__ import annotations
 
 import base64
+import hashlib
 import random
 import time
 from collections.abc import Callable
@@ -267,10 +268,11 @@ class GitHubClient:
         limit), else ``(items, new_etag, headers of the first page)``. GitHub orders these
         lists oldest first, so a change anywhere changes the first page's ETag while the
         list fits one page; longer lists are re-read whole when their first page changes
-        and also whenever ``etag`` is None.
+        and also whenever ``etag`` is None. ETags are kept with the token they were
+        issued to (see ``_if_none_match``).
         """
         first_headers, page = self.request(
-            "GET", url, params={"per_page": 100}, headers={"If-None-Match": etag} if etag else None
+            "GET", url, params={"per_page": 100}, headers=self._if_none_match(etag)
         )
         if page is None:
             return None, etag, first_headers
@@ -281,14 +283,29 @@ class GitHubClient:
             items.extend(more or [])
             next_url = _next_link(headers.get("link", ""))
         new_etag = None if _next_link(first_headers.get("link", "")) else first_headers.get("etag")
-        return items[:limit], new_etag, first_headers
+        return items[:limit], self._scoped(new_etag), first_headers
 
     def conditional_get(
         self, url: str, etag: str | None
     ) -> tuple[dict[str, Any] | None, str | None, dict[str, Any]]:
         """One resource, or None when it has not changed since ``etag`` (304)."""
-        headers, data = self.request("GET", url, headers={"If-None-Match": etag} if etag else None)
-        return data, (headers.get("etag") or etag), headers
+        headers, data = self.request("GET", url, headers=self._if_none_match(etag))
+        if data is None:
+            return None, etag, headers
+        return data, self._scoped(headers.get("etag")), headers
+
+    def _token_tag(self) -> str:
+        token = self._gh_token or self.tokens.token()
+        return hashlib.sha256(token.encode()).hexdigest()[:12]
+
+    def _scoped(self, etag: str | None) -> str | None:
+        """GitHub's ETags are valid only for the token that got them: store them as
+        ``<token fingerprint> <etag>``."""
+        return f"{self._token_tag()} {etag}" if etag else None
+
+    def _if_none_match(self, stored: str | None) -> dict[str, str] | None:
+        tag, _, etag = (stored or "").partition(" ")
+        return {"If-None-Match": etag} if etag and tag == self._token_tag() else None
 
     # -- writes --------------------------------------------------------------------
 

@@ -58,7 +58,7 @@ class GitHubJobs:
         if job.installation_id is None:
             raise PermanentJobError("the delivery carried no installation id")
         return GitHubClient(
-            InstallationTokens(self.creds, job.installation_id),
+            InstallationTokens.shared(self.creds, job.installation_id),
             seconds_between_writes=self.runtime.settings.github_seconds_between_writes or None,
             backoff_base=self.runtime.settings.github_backoff_base_seconds,
         )

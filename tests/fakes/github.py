@@ -24,6 +24,7 @@ import hashlib
 import json
 import re
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,10 +37,12 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route as StarletteRoute
 
+from tests.fakes import github_spec
 from tests.fakes.github_state import (
     PERMISSION_LEVELS,
     REACTION_CONTENTS,
@@ -262,6 +265,11 @@ class FakeGitHub(GitHubState):
             raw = public_key.encode() if isinstance(public_key, str) else public_key
             public_key = serialization.load_pem_public_key(raw)
         self.public_key: Any = public_key
+        self.spec_violations: list[str] = []
+        self._unchecked = 0  # responses sent whose check has not finished
+        self._checked = threading.Condition(self.lock)
+        github_spec.LIVE_FAKES.add(self)
+        github_spec.load()  # parsed once per process, before any request is timed
         self.app = Starlette(
             routes=[
                 StarletteRoute(
@@ -302,15 +310,52 @@ class FakeGitHub(GitHubState):
         origin = f"{request.url.scheme}://{request.url.netloc}"
         call = Call(method, path, {}, dict(request.query_params), parsed, headers, origin)
         out_headers: dict[str, str] = {"X-GitHub-Request-Id": _request_id()}
+        operation = None
         try:
             if not full_path.startswith(API_PREFIX + "/") and full_path != GRAPHQL_PATH:
                 raise not_found()
             if bad_json:
                 raise ApiError(400, "Problems parsing JSON")
+            operation = self._check_spec(call)
             reply = self._dispatch(call, rec, out_headers)
         except ApiError as err:
             reply = Reply(err.body(), err.status, err.headers)
-        return self._respond(call, rec, reply, out_headers)
+        response = self._respond(call, rec, reply, out_headers)
+        if operation is not None and not rec.fault:  # checked after sending: costs no latency
+            with self.lock:
+                self._unchecked += 1
+            what = f"response of {method} {path}"
+            response.background = BackgroundTask(self._check_response, operation, reply, what)
+        return response
+
+    def _check_response(self, op: github_spec.Operation, reply: Reply, what: str) -> None:
+        try:
+            github_spec.check_response(op, reply.status, reply.body)
+        except github_spec.SpecViolation as bad:
+            with self.lock:
+                self.spec_violations.append(f"{what}: {bad}")
+        finally:
+            with self._checked:
+                self._unchecked -= 1
+                self._checked.notify_all()
+
+    def take_spec_violations(self) -> list[str]:
+        """The violations recorded so far, cleared: for tests that send a bad request on
+        purpose (the suite fails any test that leaves one behind)."""
+        with self._checked:
+            self._checked.wait_for(lambda: self._unchecked == 0, timeout=10)
+            taken, self.spec_violations[:] = list(self.spec_violations), []
+            return taken
+
+    def _check_spec(self, c: Call) -> github_spec.Operation:
+        """GitHub's OpenAPI description must accept the request; else recorded and refused."""
+        try:
+            return github_spec.check_request(c.method, c.path, c.query, c.json)
+        except github_spec.SpecViolation as bad:
+            self.spec_violations.append(f"request {c.method} {c.path}: {bad}")
+            if bad.status == 404:
+                raise not_found() from None
+            raise invalid(str(bad)) from None
 
     def _dispatch(self, c: Call, rec: RecordedRequest, out: dict[str, str]) -> Reply:
         fault = self.take_fault(c.method, c.path)
@@ -358,7 +403,9 @@ class FakeGitHub(GitHubState):
         else:
             payload = json.dumps(reply.body, separators=(",", ":")).encode()
         if c.method in {"GET", "HEAD"} and status == 200:
-            etag = 'W/"' + hashlib.sha256(payload).hexdigest()[:40] + '"'
+            # GitHub's ETags belong to the token: another token's If-None-Match gets a 200.
+            scope = (c.token.token if c.token else "").encode() + b"\0"
+            etag = 'W/"' + hashlib.sha256(scope + payload).hexdigest()[:40] + '"'
             headers["ETag"] = etag
             tags = [t.strip() for t in c.headers.get("if-none-match", "").split(",")]
             if etag in tags or etag[2:] in tags:
@@ -494,19 +541,23 @@ class FakeGitHub(GitHubState):
         if login is None:
             return None
         info = self.user(login)
+        url = f"{c.api}/users/{quote(login)}"
         return {
             "login": login,
             "id": info["id"],
             "node_id": _node_id("U", info["id"]),
             "avatar_url": f"{c.origin}/avatars/u/{info['id']}",
-            "url": f"{c.api}/users/{quote(login)}",
+            "gravatar_id": "",
+            "url": url,
             "html_url": f"{c.origin}/{quote(login)}",
+            **{f"{name}_url": url + suffix for name, suffix in _USER_LINKS},
             "type": info["type"],
             "site_admin": False,
         }
 
     def render_repo(self, r: Repo, c: Call) -> dict[str, Any]:
         api = f"{c.api}/repos/{r.full_name}"
+        host = c.origin.split("://", 1)[1]
         return {
             "id": r.id,
             "node_id": _node_id("R", r.id),
@@ -519,9 +570,20 @@ class FakeGitHub(GitHubState):
             "description": None,
             "fork": False,
             "url": api,
-            "pulls_url": api + "/pulls{/number}",
-            "issues_url": api + "/issues{/number}",
-            "contents_url": api + "/contents/{+path}",
+            **{f"{name}_url": api + suffix for name, suffix in _REPO_LINKS},
+            "git_url": f"git://{host}/{r.full_name}.git",
+            "ssh_url": f"git@{host}:{r.full_name}.git",
+            "clone_url": f"{c.origin}/{r.full_name}.git",
+            "svn_url": f"{c.origin}/{r.full_name}",
+            "mirror_url": None,
+            "homepage": None,
+            "language": None,
+            "license": None,
+            "size": sum(len(b) for b in r.blobs.values()) // 1024,
+            **dict.fromkeys(_REPO_COUNTS, 0),
+            **dict.fromkeys(("has_issues", "has_projects", "has_wiki", "has_downloads"), True),
+            "has_pages": False,
+            "has_discussions": False,
             "default_branch": r.default_branch,
             "archived": False,
             "disabled": False,
@@ -576,6 +638,7 @@ class FakeGitHub(GitHubState):
                 "issue": {"href": f"{api}/issues/{p.number}"},
                 "comments": {"href": f"{api}/issues/{p.number}/comments"},
                 "review_comments": {"href": url + "/comments"},
+                "review_comment": {"href": api + "/pulls/comments{/number}"},
                 "commits": {"href": url + "/commits"},
                 "statuses": {"href": f"{api}/statuses/{p.head_sha}"},
             },
@@ -654,6 +717,7 @@ class FakeGitHub(GitHubState):
             },
             "url": f"{api}/commits/{sha}",
             "html_url": f"{c.origin}/{r.full_name}/commit/{sha}",
+            "comments_url": f"{api}/commits/{sha}/comments",
             "author": self.u(login, c),
             "committer": self.u(meta.get("committer", login), c),
             "parents": [{"sha": s, "url": f"{api}/commits/{s}"} for s in meta["parents"]],
@@ -667,7 +731,7 @@ class FakeGitHub(GitHubState):
             "name": label["name"],
             "color": label["color"],
             "default": False,
-            "description": label["description"],
+            "description": label["description"] or "",  # a string in every PR schema
         }
 
     def render_check_run(self, r: Repo, run: dict[str, Any], c: Call) -> dict[str, Any]:
@@ -695,11 +759,24 @@ class FakeGitHub(GitHubState):
             "name": run["name"],
             "check_suite": {"id": run["check_suite_id"]},
             "app": self.render_app(c),
+            # GitHub lists only PRs whose head is in this repository: a fork's is empty.
             "pull_requests": [
-                {"url": f"{c.api}/repos/{r.full_name}/pulls/{p.number}", "number": p.number}
+                self._minimal_pull(r, p, c)
                 for p in r.pulls.values()
-                if p.head_sha == run["head_sha"] and p.state == "open"
+                if p.head_sha == run["head_sha"]
+                and p.state == "open"
+                and p.head_repo in ("", r.full_name)
             ],
+        }
+
+    def _minimal_pull(self, r: Repo, p: Pull, c: Call) -> dict[str, Any]:
+        repo = {"id": r.id, "url": f"{c.api}/repos/{r.full_name}", "name": r.name}
+        return {
+            "id": p.id,
+            "number": p.number,
+            "url": f"{c.api}/repos/{r.full_name}/pulls/{p.number}",
+            "head": {"ref": p.head_ref, "sha": p.head_sha, "repo": repo},
+            "base": {"ref": p.base_ref, "sha": p.base_sha, "repo": repo},
         }
 
     def render_app(self, c: Call) -> dict[str, Any]:
@@ -737,6 +814,7 @@ class FakeGitHub(GitHubState):
             "updated_at": inst.created_at,
             "single_file_name": None,
             "suspended_at": None,
+            "suspended_by": None,
         }
 
     def render_review(self, r: Repo, v: dict[str, Any], c: Call) -> dict[str, Any]:
@@ -773,7 +851,7 @@ class FakeGitHub(GitHubState):
             "original_position": x["position"],
             "commit_id": x["commit_id"],
             "original_commit_id": x["commit_id"],
-            "in_reply_to_id": x.get("in_reply_to_id"),
+            **({"in_reply_to_id": x["in_reply_to_id"]} if x.get("in_reply_to_id") else {}),
             "user": self.u(x["user"], c),
             "body": x["body"],
             "created_at": x["created_at"],
@@ -832,6 +910,61 @@ class FakeGitHub(GitHubState):
 
 
 # --------------------------------------------------------------------------- small helpers
+
+# The hypermedia links GitHub puts on every user and repository object.
+_USER_LINKS = (
+    ("followers", "/followers"),
+    ("following", "/following{/other_user}"),
+    ("gists", "/gists{/gist_id}"),
+    ("starred", "/starred{/owner}{/repo}"),
+    ("subscriptions", "/subscriptions"),
+    ("organizations", "/orgs"),
+    ("repos", "/repos"),
+    ("events", "/events{/privacy}"),
+    ("received_events", "/received_events"),
+)
+_REPO_LINKS = (
+    ("archive", "/{archive_format}{/ref}"),
+    ("assignees", "/assignees{/user}"),
+    ("blobs", "/git/blobs{/sha}"),
+    ("branches", "/branches{/branch}"),
+    ("collaborators", "/collaborators{/collaborator}"),
+    ("comments", "/comments{/number}"),
+    ("commits", "/commits{/sha}"),
+    ("compare", "/compare/{base}...{head}"),
+    ("contents", "/contents/{+path}"),
+    ("contributors", "/contributors"),
+    ("deployments", "/deployments"),
+    ("downloads", "/downloads"),
+    ("events", "/events"),
+    ("forks", "/forks"),
+    ("git_commits", "/git/commits{/sha}"),
+    ("git_refs", "/git/refs{/sha}"),
+    ("git_tags", "/git/tags{/sha}"),
+    ("hooks", "/hooks"),
+    ("issue_comment", "/issues/comments{/number}"),
+    ("issue_events", "/issues/events{/number}"),
+    ("issues", "/issues{/number}"),
+    ("keys", "/keys{/key_id}"),
+    ("labels", "/labels{/name}"),
+    ("languages", "/languages"),
+    ("merges", "/merges"),
+    ("milestones", "/milestones{/number}"),
+    ("notifications", "/notifications{?since,all,participating}"),
+    ("pulls", "/pulls{/number}"),
+    ("releases", "/releases{/id}"),
+    ("stargazers", "/stargazers"),
+    ("statuses", "/statuses/{sha}"),
+    ("subscribers", "/subscribers"),
+    ("subscription", "/subscription"),
+    ("tags", "/tags"),
+    ("teams", "/teams"),
+    ("trees", "/git/trees{/sha}"),
+)
+_REPO_COUNTS = (
+    "forks", "forks_count", "open_issues", "open_issues_count", "stargazers_count",
+    "watchers", "watchers_count", "network_count", "subscribers_count",
+)  # fmt: skip
 
 
 def _node_id(prefix: str, num: int) -> str:

@@ -27,6 +27,7 @@ from tests.fakes.github import (
     Call,
     Reply,
     _is_time,
+    _node_id,
     _pull_or_404,
     _tree_sha,
     invalid,
@@ -107,7 +108,7 @@ def create_access_token(fake: FakeGitHub, c: Call) -> Reply:
     for resource, level in wanted.items():
         granted = PERMISSION_LEVELS.get(inst.permissions.get(resource, "none"), 0)
         if level not in PERMISSION_LEVELS or PERMISSION_LEVELS[level] > granted:
-            raise unprocessable("The permissions requested are not granted to this installation.")
+            raise ApiError(422, "The permissions requested are not granted to this installation.")
     repos: set[str] | None = None
     names = list(data.get("repositories") or [])
     ids = list(data.get("repository_ids") or [])
@@ -236,7 +237,8 @@ def collaborator_permission(fake: FakeGitHub, c: Call) -> Any:
     if role is None:
         role = "none" if r.private else "read"
     legacy = {"maintain": "write", "triage": "read"}.get(role, role)
-    return {"permission": legacy, "role_name": role, "user": fake.u(login, c)}
+    user = {**(fake.u(login, c) or {}), "role_name": role}
+    return {"permission": legacy, "role_name": role, "user": user}
 
 
 def _resolve(fake: FakeGitHub, c: Call, ref: str, *, message: str | None = None) -> str:
@@ -402,7 +404,14 @@ def get_tree(fake: FakeGitHub, c: Call) -> Any:
             }
     tree_sha = _tree_sha(snapshot, prefix)
     tree = [entries[k] for k in sorted(entries)]
-    return {"sha": tree_sha, "url": f"{api}/trees/{tree_sha}", "tree": tree, "truncated": False}
+    limit = fake.tree_entry_limit  # GitHub cuts a recursive tree and says so
+    truncated = len(tree) > limit
+    return {
+        "sha": tree_sha,
+        "url": f"{api}/trees/{tree_sha}",
+        "tree": tree[:limit],
+        "truncated": truncated,
+    }
 
 
 # --------------------------------------------------------------------------- checks, statuses
@@ -571,7 +580,12 @@ def combined_status(fake: FakeGitHub, c: Call) -> Any:
         state = "success"
     api = f"{c.api}/repos/{c.r.full_name}"
     statuses = [
-        {**{k: v for k, v in s.items() if k != "sha"}, "url": f"{api}/statuses/{sha}"}
+        {
+            **{k: v for k, v in s.items() if k not in ("sha", "creator")},
+            "node_id": _node_id("SC", s["id"]),
+            "avatar_url": None,
+            "url": f"{api}/statuses/{sha}",
+        }
         for s in latest.values()
     ]
     return {
@@ -768,7 +782,8 @@ def create_review(fake: FakeGitHub, c: Call) -> Any:
     body = data.get("body") or ""
     if not isinstance(body, str):
         raise invalid("For 'properties/body', it is not a string.")
-    _check_len(body, "PullRequestReview", "body")
+    if len(body) > MAX_BODY:  # this endpoint's 422 lists plain messages
+        raise unprocessable(f"body is too long (maximum is {MAX_BODY} characters)")
     comments = data.get("comments") or []
     if not isinstance(comments, list):
         raise invalid("For 'properties/comments', it is not an array.")

@@ -305,6 +305,7 @@ class GitHubState:
         self.token_lifetime = token_lifetime
         self.rate_limit = rate_limit
         self.latency_seconds = 0.0
+        self.tree_entry_limit = 100_000  # entries of one tree answer (GitHub: 100,000)
         self.api_url: str | None = None  # "http://127.0.0.1:PORT/api/v3", set by whoever serves it
         self._ids = itertools.count(1001)
         self._users: dict[str, dict[str, Any]] = {}
