@@ -16,9 +16,14 @@ class ParsedPatch:
     removed: list[tuple[int, str]] = field(default_factory=list)
     right_lines: frozenset[int] = frozenset()
     left_lines: frozenset[int] = frozenset()
+    hunks: dict[tuple[str, int], int] = field(default_factory=dict)  # (side, line) -> hunk
 
     def has_line(self, line: int, side: str) -> bool:
         return line in (self.right_lines if side == "RIGHT" else self.left_lines)
+
+    def hunk_of(self, line: int, side: str) -> int | None:
+        """Which hunk shows ``line`` on ``side`` (GitHub anchors a range within one)."""
+        return self.hunks.get((side, line))
 
 
 def parse_patch(patch: str) -> ParsedPatch:
@@ -27,7 +32,9 @@ def parse_patch(patch: str) -> ParsedPatch:
     removed: list[tuple[int, str]] = []
     right: set[int] = set()
     left: set[int] = set()
+    hunks: dict[tuple[str, int], int] = {}
     old = new = 0
+    hunk = -1
     in_hunk = False
     # Lines end at "\n" only: ``splitlines`` would also cut at U+2028, form feeds and the
     # like inside an added line, and the text after such a character would go unscanned.
@@ -37,6 +44,7 @@ def parse_patch(patch: str) -> ParsedPatch:
         if match:
             old, new = int(match.group(1)), int(match.group(3))
             in_hunk = True
+            hunk += 1
             continue
         if not in_hunk or raw.startswith("\\"):
             continue
@@ -44,19 +52,22 @@ def parse_patch(patch: str) -> ParsedPatch:
         if marker == "+":
             added.append((new, text))
             right.add(new)
+            hunks["RIGHT", new] = hunk
             new += 1
         elif marker == "-":
             removed.append((old, text))
             left.add(old)
+            hunks["LEFT", old] = hunk
             old += 1
         elif marker == " " or raw == "":
             right.add(new)
             left.add(old)
+            hunks["RIGHT", new] = hunks["LEFT", old] = hunk
             old += 1
             new += 1
         else:
             in_hunk = False
-    return ParsedPatch(added, removed, frozenset(right), frozenset(left))
+    return ParsedPatch(added, removed, frozenset(right), frozenset(left), hunks)
 
 
 SYMLINK_MODE = "120000"

@@ -82,24 +82,32 @@ def fail_check(client: GitHubClient, repo: str, run_id: int, error: str) -> None
 
 
 def anchor(ctx: ReviewContext, finding: Finding) -> dict[str, Any] | None:
-    """The review comment for ``finding``, or None when its lines are not in the diff."""
+    """The review comment for ``finding``, or None when its last line is not in the diff.
+
+    GitHub rejects a whole review (422) when one range spans two hunks, so a range is cut
+    to the lines it shares with the hunk of its last line (one line when nothing is left).
+    """
     changed = ctx.file(finding.path) if finding.path else None
     if changed is None or changed.patch is None or finding.start_line is None:
         return None
     parsed = parse_patch(changed.patch)
+    side = finding.side
     end = finding.end_line or finding.start_line
-    if not (
-        parsed.has_line(finding.start_line, finding.side) and parsed.has_line(end, finding.side)
-    ):
+    hunk = parsed.hunk_of(end, side)
+    if hunk is None:
         return None
+    start = next(
+        line for line in range(min(finding.start_line, end), end + 1)
+        if parsed.hunk_of(line, side) == hunk
+    )  # fmt: skip
     comment: dict[str, Any] = {
         "path": finding.path,
         "line": end,
-        "side": finding.side,
+        "side": side,
         "body": comment_body(finding),
     }
-    if end != finding.start_line:
-        comment.update(start_line=finding.start_line, start_side=finding.side)
+    if start != end:
+        comment.update(start_line=start, start_side=side)
     return comment
 
 
@@ -113,27 +121,32 @@ def comment_body(finding: Finding) -> str:
 
 def _review(
     client: GitHubClient, ctx: ReviewContext, decision: Decision, comments: list[dict[str, Any]]
-) -> dict[str, Any] | None:
+) -> tuple[dict[str, Any] | None, int, str | None]:
+    """Post the review: ``(review, inline comments posted, why GitHub refused them)``.
+
+    When GitHub refuses the inline comments (422), the review is posted once more without
+    them: every finding is in the summary comment anyway, so nothing is lost.
+    """
     assert ctx.pr is not None
     if decision.verdict != "approve" and not comments:
-        return None
+        return None, 0, None
     event = "APPROVE" if decision.verdict == "approve" else "COMMENT"
+    headline = HEADLINES[decision.verdict]
     body = {
         "commit_id": ctx.head_sha,
         "event": event,
         "comments": comments,
-        "body": HEADLINES[decision.verdict]
-        + (f" ({len(comments)} inline comment(s))" if comments else ""),
+        "body": headline + (f" ({len(comments)} inline comment(s))" if comments else ""),
     }
     try:
-        return client.create_review(ctx.repo, ctx.pr, body)
+        return client.create_review(ctx.repo, ctx.pr, body), len(comments), None
     except GitHubError as exc:
         if exc.status != 422 or not comments:
             raise
         log.warning("publish.review_rejected", error=str(exc))
-        if event == "APPROVE":
-            client.create_review(ctx.repo, ctx.pr, {**body, "comments": []})
-    return None
+        refused = str(exc)
+    body = {**body, "comments": [], "body": f"{headline} (findings are in the summary comment)"}
+    return client.create_review(ctx.repo, ctx.pr, body), 0, refused
 
 
 def _our_review_at_head(
@@ -223,10 +236,19 @@ def publish(
         and (c := anchor(ctx, f)) is not None
     ]
     earlier = _our_review_at_head(client, ctx, bot_login) if retrying else None
-    posted = earlier if earlier is not None else _review(client, ctx, decision, comments)
+    posted, inline, refused = (
+        (earlier, len(comments), None)
+        if earlier is not None
+        else _review(client, ctx, decision, comments)
+    )
     _labels(client, ctx, decision)
     requested = _reviewers(client, ctx, decision)
     summary = render_markdown(decision, reports, title=f"Head {ctx.head_sha[:12]}")
+    if refused:
+        summary += (
+            f"\nGitHub refused the {len(comments)} inline comment(s), so they are only listed"
+            " above.\n"
+        )
     if requested:
         summary += f"\nRequested reviewers: {', '.join(requested)}\n"
     comment = _summary_comment(client, ctx, summary, bot_login)
@@ -244,4 +266,4 @@ def publish(
             },
         },
     )
-    return {"review": posted, "inline": len(comments) if posted else 0, "summary": comment}
+    return {"review": posted, "inline": inline if posted else 0, "summary": comment}

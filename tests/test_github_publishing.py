@@ -1,0 +1,84 @@
+"""Publishing the way GitHub behaves (issue 16), end to end: a signed delivery ->
+``reviewer serve`` -> worker -> the fake GitHub, which refuses what GitHub refuses."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from reviewer.audit import AuditLog
+from reviewer.store.db import open_database
+from tests.conftest import REPO, pr_payload, signed
+from tests.fakes.models import answer, finding
+from tests.test_github_e2e import BODY, completed_check, serving, wait_for
+
+OLD = {"app/calc.py": "".join(f"v{i} = {i}\n" for i in range(1, 41))}
+NEW = {"app/calc.py": OLD["app/calc.py"].replace("v3 = 3\n", "v3 = 33\n").replace(
+    "v35 = 35\n", "v35 = 350\n"
+)}  # fmt: skip
+MODEL = "openai:gpt-5-mini"
+
+
+def logic_says(*findings: dict) -> object:
+    """The fake model: the logic specialist reports ``findings``, the others nothing."""
+
+    def respond(call):
+        if call.specialist == "logic":
+            return answer({"abstain": False, "summary": "Checked.", "findings": list(findings)})
+        return answer()
+
+    return respond
+
+
+@pytest.fixture
+def model_env(github_env, fake_models) -> dict[str, str]:
+    return {**github_env, **fake_models.env(MODEL)}
+
+
+def review_pr(fake, base: str, number: int, sqlite_url: str, **pull_kwargs):
+    """Open PR ``number`` (two hunks in app/calc.py), deliver it, wait for the decision."""
+    pull = fake.add_pull_from_contents(
+        REPO, number, old=OLD, new=NEW, title="Tune values", body=BODY, author="alice",
+        author_association="MEMBER", **pull_kwargs,
+    )  # fmt: skip
+    body, headers = signed(pr_payload("opened", pull))
+    assert httpx.post(base + "/webhook", content=body, headers=headers).status_code == 202
+    wait_for(lambda: completed_check(fake, pull.head_sha), what="check run")
+    audit = AuditLog(open_database(sqlite_url))
+    wait_for(lambda: list(audit.entries(kind="decision")), what="the audit entry")
+    return pull
+
+
+def test_a_range_across_two_hunks_is_anchored_within_one(
+    fake_github, fake_models, model_env, tmp_path, sqlite_url
+):
+    """GitHub answers 422 to a range spanning two hunks and drops the whole review; the
+    range is cut to the hunk of its last line, so the review and its comment land."""
+    span = finding("minor", path="app/calc.py", start_line=3, end_line=35, title="Values drift")
+    fake_models.openai._respond = logic_says(span)
+    with serving(model_env, tmp_path / "serve.log") as base:
+        review_pr(fake_github, base, 7, sqlite_url)
+    (review,) = fake_github.reviews(REPO, 7)
+    assert review["state"] == "COMMENTED"
+    comments = fake_github.review_comments(REPO, 7)
+    assert [(c["start_line"], c["line"]) for c in comments] == [(32, 35)]
+    assert "Values drift" in comments[0]["body"]
+
+
+def test_a_refused_review_is_posted_again_without_its_inline_comments(
+    fake_github, fake_models, model_env, tmp_path, sqlite_url
+):
+    """Whatever GitHub refuses in the inline comments, the review is not lost: it is posted
+    once more without them, and the summary says the findings are listed there."""
+    fake_models.openai._respond = logic_says(
+        finding("minor", path="app/calc.py", start_line=35, end_line=35, title="Values drift")
+    )
+    fake_github.fail_next(1, 422, "/pulls/8/reviews", method="POST", message="Unprocessable")
+    with serving(model_env, tmp_path / "serve.log") as base:
+        review_pr(fake_github, base, 8, sqlite_url)
+    (review,) = fake_github.reviews(REPO, 8)
+    assert review["state"] == "COMMENTED" and "summary" in review["body"]
+    assert fake_github.review_comments(REPO, 8) == []
+    (summary,) = fake_github.issue_comments(REPO, 8)
+    assert "Values drift" in summary["body"]
+    assert "GitHub refused the 1 inline comment(s)" in summary["body"]
