@@ -175,6 +175,7 @@ def _labels(client: GitHubClient, ctx: ReviewContext, decision: Decision) -> Non
 
 
 def _reviewers(client: GitHubClient, ctx: ReviewContext, decision: Decision) -> list[str]:
+    """Ask for reviewers; returns those GitHub accepted (only they go in the summary)."""
     assert ctx.pr is not None
     if decision.verdict == "approve":
         return []
@@ -185,13 +186,26 @@ def _reviewers(client: GitHubClient, ctx: ReviewContext, decision: Decision) -> 
     users, teams = split_reviewers(dict.fromkeys(owners), ctx.author.login)
     if not users and not teams:
         return []
+    if _requested(client, ctx.pr, ctx.repo, users, teams):
+        return users + [f"team:{t}" for t in teams]
+    # GitHub refuses the whole request when one of them cannot review (422: not a
+    # collaborator, no team access): ask for each alone, and keep whoever it accepted.
+    accepted = [u for u in users if _requested(client, ctx.pr, ctx.repo, [u], [])]
+    accepted += [f"team:{t}" for t in teams if _requested(client, ctx.pr, ctx.repo, [], [t])]
+    return accepted
+
+
+def _requested(
+    client: GitHubClient, pr: int, repo: str, users: list[str], teams: list[str]
+) -> bool:
     try:
-        client.request_reviewers(ctx.repo, ctx.pr, users, teams)
+        client.request_reviewers(repo, pr, users, teams)
     except GitHubError as exc:
         if exc.status != 422:
             raise
-        log.warning("publish.reviewers_rejected", error=str(exc))
-    return users + [f"team:{t}" for t in teams]
+        log.warning("publish.reviewers_rejected", users=len(users), teams=len(teams))
+        return False
+    return True
 
 
 def _summary_comment(

@@ -82,3 +82,18 @@ def test_a_refused_review_is_posted_again_without_its_inline_comments(
     (summary,) = fake_github.issue_comments(REPO, 8)
     assert "Values drift" in summary["body"]
     assert "GitHub refused the 1 inline comment(s)" in summary["body"]
+
+
+def test_only_reviewers_github_accepted_are_named_as_requested(
+    fake_github, github_env, tmp_path, sqlite_url
+):
+    """GitHub refuses a reviewer request naming a non-collaborator (422) as a whole: the
+    valid owners are still requested, and the summary names only them."""
+    fake_github.add_user("outsider")
+    fake_github.set_file(REPO, "main", ".github/CODEOWNERS", "app/ @outsider @bob\n")
+    with serving(github_env, tmp_path) as base:
+        review_pr(fake_github, base, 9, sqlite_url)
+    assert fake_github.requested_reviewers(REPO, 9) == ["bob"]
+    (summary,) = fake_github.issue_comments(REPO, 9)
+    assert "Requested reviewers: bob\n" in summary["body"]
+    assert "outsider" not in summary["body"].split("Requested reviewers:")[1]
