@@ -191,6 +191,10 @@ class GitHubClient:
     def pull_files(self, repo: str, number: int) -> list[dict[str, Any]]:
         return self.paginate(f"/repos/{repo}/pulls/{number}/files")
 
+    def compare(self, repo: str, base: str, head: str) -> dict[str, Any]:
+        """``base...head``: files (up to 300) and commits (up to 250) pinned to these shas."""
+        return self.request("GET", f"/repos/{repo}/compare/{base}...{head}")[1]
+
     def pull_commits(self, repo: str, number: int) -> list[dict[str, Any]]:
         return self.paginate(f"/repos/{repo}/pulls/{number}/commits", limit=250)
 

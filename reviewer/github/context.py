@@ -11,13 +11,14 @@ from typing import Any
 
 from reviewer.codeowners import load_codeowners
 from reviewer.context import Author, ChangedFile, CommitInfo, ReviewContext
-from reviewer.errors import PolicyError
+from reviewer.errors import PolicyError, ReviewerError
 from reviewer.github.client import GitHubClient
 from reviewer.guidance import GuidanceDoc, GuidanceError, load_default_guidance, parse_guidance
 from reviewer.guidance_merge import merge_guidance
 from reviewer.policy import GUIDANCE_DIR, POLICY_PATH, Policy, load_policy, policy_digest
 
 MAX_BLOB_CHARS = 400_000
+COMPARE_MAX_FILES = 300  # GitHub lists at most this many files in a comparison
 CHECK_RUN_NAME = "reviewer/approval"
 
 
@@ -130,6 +131,35 @@ def _tree_source(client: GitHubClient, repo: str, sha: str) -> Any:
     return GitHubTreeSource(client, repo, sha)
 
 
+class HeadMoved(ReviewerError):
+    """The PR's head moved while its change was read: that review is of stale code."""
+
+    def __init__(self, sha: str) -> None:
+        super().__init__(f"the head moved to {sha} while the change was read")
+        self.sha = sha
+
+
+def pinned_change(
+    client: GitHubClient, repo: str, number: int, pr: dict[str, Any]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Files and commits of exactly ``base.sha...head.sha`` of ``pr``.
+
+    A push between reading the PR and reading its files must not get the old head judged
+    on the new code (or the reverse): the comparison API is pinned to both commits. Past
+    its 300 files, the PR's own lists are read and the head is read again afterwards;
+    ``HeadMoved`` when it changed.
+    """
+    base, head = pr["base"]["sha"], pr["head"]["sha"]
+    if pr.get("changed_files", 0) <= COMPARE_MAX_FILES:
+        data = client.compare(repo, base, head)
+        return list(data.get("files") or []), list(data.get("commits") or [])
+    files, commits = client.pull_files(repo, number), client.pull_commits(repo, number)
+    now = client.pull(repo, number)["head"]["sha"]
+    if now != head:
+        raise HeadMoved(now)
+    return files, commits
+
+
 def build_github_context(
     client: GitHubClient,
     repo: str,
@@ -141,9 +171,8 @@ def build_github_context(
 ) -> ReviewContext:
     """The snapshot of ``pr`` (already fetched by the caller) at its current head."""
     unreviewable: list[str] = []
-    files = [
-        _changed_file(client, repo, raw, unreviewable) for raw in client.pull_files(repo, number)
-    ]
+    raw_files, raw_commits = pinned_change(client, repo, number, pr)
+    files = [_changed_file(client, repo, raw, unreviewable) for raw in raw_files]
     if pr.get("changed_files", len(files)) > len(files):
         unreviewable.append(f"{pr['changed_files'] - len(files)} files beyond GitHub's list limit")
     commits = tuple(
@@ -152,7 +181,7 @@ def build_github_context(
             message=c.get("commit", {}).get("message", ""),
             author=(c.get("author") or {}).get("login", ""),
         )
-        for c in client.pull_commits(repo, number)
+        for c in raw_commits
     )
     base_repo = pr["base"]["repo"]
     default_ref = base_repo.get("default_branch") or pr["base"]["ref"]

@@ -22,7 +22,12 @@ from reviewer.errors import ConfigError
 from reviewer.github.approvals import Approvals
 from reviewer.github.auth import AppCredentials, InstallationTokens
 from reviewer.github.client import GitHubClient, GitHubError
-from reviewer.github.context import CHECK_RUN_NAME, build_github_context, checks_summary
+from reviewer.github.context import (
+    CHECK_RUN_NAME,
+    HeadMoved,
+    build_github_context,
+    checks_summary,
+)
 from reviewer.github.shared_head import disagreeing, held_for_shared_head, shared_head_reason
 from reviewer.held import carried, carry
 from reviewer.llm import configured_model
@@ -102,15 +107,18 @@ class GitHubJobs:
             else await _io(start_check, client, job.repo, head)
         )
         try:
-            ctx = await _io(
-                build_github_context,
-                client,
-                job.repo,
-                job.pr,
-                pr,
-                installation_id=job.installation_id,
-                human_requested=human_requested,
-            )
+            try:
+                ctx = await _io(
+                    build_github_context,
+                    client,
+                    job.repo,
+                    job.pr,
+                    pr,
+                    installation_id=job.installation_id,
+                    human_requested=human_requested,
+                )
+            except HeadMoved as moved:
+                raise Superseded(moved.sha) from moved
             ctx = ctx.model_copy(
                 update={
                     "changes_requested": tuple(

@@ -391,6 +391,7 @@ class FakeGitHub(GitHubState):
                 c.repo = self._visible_repo(c)
             self._authorize(c, found.perm)
             result = found.handler(self, c)
+            self.run_hooks(c.method, c.path)
         return result if isinstance(result, Reply) else Reply(result)
 
     def _respond(
@@ -670,7 +671,9 @@ class FakeGitHub(GitHubState):
             "repo": self.render_repo(r, c),
         }
 
-    def render_file(self, r: Repo, p: Pull, f: dict[str, Any], c: Call) -> dict[str, Any]:
+    def render_file(self, r: Repo, p: Pull | str, f: dict[str, Any], c: Call) -> dict[str, Any]:
+        """One changed file of a PR (or of a comparison whose head is the sha ``p``)."""
+        head = p if isinstance(p, str) else p.head_sha
         path = quote(f["filename"])
         out = {
             "sha": f["sha"],
@@ -679,9 +682,9 @@ class FakeGitHub(GitHubState):
             "additions": f["additions"],
             "deletions": f["deletions"],
             "changes": f["changes"],
-            "blob_url": f"{c.origin}/{r.full_name}/blob/{p.head_sha}/{path}",
-            "raw_url": f"{c.origin}/{r.full_name}/raw/{p.head_sha}/{path}",
-            "contents_url": f"{c.api}/repos/{r.full_name}/contents/{path}?ref={p.head_sha}",
+            "blob_url": f"{c.origin}/{r.full_name}/blob/{head}/{path}",
+            "raw_url": f"{c.origin}/{r.full_name}/raw/{head}/{path}",
+            "contents_url": f"{c.api}/repos/{r.full_name}/contents/{path}?ref={head}",
         }
         if f.get("patch") is not None:
             out["patch"] = f["patch"]

@@ -676,6 +676,38 @@ def list_pull_commits(fake: FakeGitHub, c: Call) -> Reply:
     return Reply([fake.render_commit(c.r, sha, c) for sha in chunk], headers=links)
 
 
+@route("GET", REPO + "/compare/{basehead}", perm=read("contents"))
+def compare(fake: FakeGitHub, c: Call) -> Any:
+    """``base...head``: the files and commits of head since its merge base with base,
+    pinned to those commits whatever the branches do meanwhile (up to 300 files)."""
+    base_ref, sep, head_ref = c.params["basehead"].partition("...")
+    base, head = fake.resolve_ref(c.r, base_ref), fake.resolve_ref(c.r, head_ref)
+    if not sep or base is None or head is None:
+        raise not_found()
+    try:
+        files, shas = fake.comparison(c.r, base, head)
+    except KeyError:
+        raise not_found() from None
+    api = f"{c.api}/repos/{c.r.full_name}"
+    html = f"{c.origin}/{c.r.full_name}/compare/{base}...{head}"
+    base_commit = fake.render_commit(c.r, base, c)
+    return {
+        "url": f"{api}/compare/{base}...{head}",
+        "html_url": html,
+        "permalink_url": html,
+        "diff_url": html + ".diff",
+        "patch_url": html + ".patch",
+        "base_commit": base_commit,
+        "merge_base_commit": base_commit,
+        "status": "ahead" if shas else "identical",
+        "ahead_by": len(shas),
+        "behind_by": 0,
+        "total_commits": len(shas),
+        "commits": [fake.render_commit(c.r, sha, c) for sha in shas[:250]],
+        "files": [fake.render_file(c.r, head, f, c) for f in files[: fake.compare_file_limit]],
+    }
+
+
 def _resolve_comment(pull: Pull, x: Any) -> dict[str, Any]:
     """Validate one inline comment against the PR's diff; return where it lands."""
     if not isinstance(x, dict):

@@ -15,7 +15,7 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -306,6 +306,8 @@ class GitHubState:
         self.rate_limit = rate_limit
         self.latency_seconds = 0.0
         self.tree_entry_limit = 100_000  # entries of one tree answer (GitHub: 100,000)
+        self.compare_file_limit = 300  # files of one comparison (GitHub: 300)
+        self._hooks: list[tuple[str, str, Callable[[], None]]] = []
         self.api_url: str | None = None  # "http://127.0.0.1:PORT/api/v3", set by whoever serves it
         self._ids = itertools.count(1001)
         self._users: dict[str, dict[str, Any]] = {}
@@ -870,7 +872,39 @@ class GitHubState:
         with self.lock:
             self._tokens.pop(value, None)
 
-    # ----------------------------------------------------------------- faults
+    # ----------------------------------------------------------------- hooks, faults
+
+    def after_request(self, method: str, path_contains: str, action: Callable[[], None]) -> None:
+        """Run ``action`` once, right after the next matching request was answered (e.g. a
+        push that lands between two reads of a review)."""
+        with self.lock:
+            self._hooks.append((method.upper(), path_contains, action))
+
+    def run_hooks(self, method: str, path: str) -> None:
+        with self.lock:
+            due = [h for h in self._hooks if h[0] == method and h[1] in path]
+            self._hooks = [h for h in self._hooks if h not in due]
+        for _, _, action in due:
+            action()
+
+    def comparison(self, r: Repo, base: str, head: str) -> tuple[list[dict[str, Any]], list[str]]:
+        """Files and commit shas (oldest first) of ``base...head``: a PR's own record when it
+        is at exactly these commits, else computed from the snapshots."""
+        with self.lock:
+            for pull in r.pulls.values():
+                if (pull.base_sha, pull.head_sha) == (base, head):
+                    return pull.files, list(pull.commits)
+            if base not in r.snapshots or head not in r.snapshots:
+                raise KeyError(f"no snapshot of {base} or {head}")
+            files = [
+                self._normalise_file(r, f, {})
+                for f in _diff_files(r.snapshots[base], r.snapshots[head])
+            ]
+            shas, sha = [], head
+            while sha and sha != base and sha in r.commits:
+                shas.append(sha)
+                sha = (r.commits[sha]["parents"] or [""])[0]
+            return files, shas[::-1]
 
     def fail_next(
         self,

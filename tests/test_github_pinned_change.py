@@ -1,0 +1,59 @@
+"""Issue 14 item 2, as the attack: a push lands between the reviewer reading the PR (its
+head sha) and reading its files. The old head must never be judged on the new code (nor
+the reverse), end to end through ``reviewer serve`` and the fake GitHub."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from reviewer.audit import AuditLog
+from reviewer.github.context import COMPARE_MAX_FILES, HeadMoved, pinned_change
+from reviewer.store.db import open_database
+from tests.conftest import REPO, pr_payload, signed
+from tests.test_github_e2e import BODY, completed_check, serving, wait_for
+from tests.test_tracing_sources import client_for
+
+KEY = "AKIA" + "J7QX2MZP4KD3TR5W"  # an AWS access key id: the safety gate finds it
+DIRTY = {"app/settings.py": f'AWS_KEY = "{KEY}"\n'}
+CLEAN = {"app/settings.py": 'AWS_KEY = os.environ["AWS_KEY"]\n'}
+
+
+def test_a_push_between_reading_the_head_and_its_files_changes_nothing_judged(
+    fake_github, github_env, tmp_path, sqlite_url
+):
+    pull = fake_github.add_pull_from_contents(
+        REPO, 21, old={"app/settings.py": "AWS_KEY = None\n"}, new=DIRTY, title="Settings",
+        body=BODY, author="alice", author_association="MEMBER",
+    )  # fmt: skip
+    dirty = pull.head_sha
+    # The attacker swaps the key out right after the reviewer learnt the head: old code
+    # then judged the dirty commit on the clean files, and a force-push back to it later
+    # would carry that verdict.
+    fake_github.after_request(
+        "GET", f"/pulls/{pull.number}", lambda: fake_github.push(REPO, pull.number, CLEAN)
+    )
+    body, headers = signed(pr_payload("opened", pull))
+    with serving(github_env, tmp_path) as base:
+        assert httpx.post(base + "/webhook", content=body, headers=headers).status_code == 202
+        check = wait_for(lambda: completed_check(fake_github, dirty), what="the check on it")
+        audit = AuditLog(open_database(sqlite_url))
+        (decision,) = wait_for(lambda: list(audit.entries(kind="decision")), what="a decision")
+    assert fake_github.pull(REPO, pull.number).head_sha != dirty  # the push did land
+    assert decision.head_sha == dirty
+    assert check["conclusion"] == "action_required"
+    assert "secret" in check["output"]["summary"].lower(), check["output"]["summary"]
+
+
+def test_past_the_comparison_limit_a_moved_head_stops_the_review(fake_github, app_keys):
+    """Over 300 files the comparison cannot list them all: the PR's own lists are read and
+    the head is read again; a push in between raises ``HeadMoved``, never a mixed view."""
+    new = {f"docs/page{i}.md": f"page {i}\n" for i in range(COMPARE_MAX_FILES + 1)}
+    before = fake_github.add_pull_from_contents(REPO, 22, new=new, author="alice").head_sha
+    client = client_for(fake_github, app_keys)
+    pr = client.pull(REPO, 22)
+    fake_github.after_request("GET", "/pulls/22/files", lambda: fake_github.push(REPO, 22, CLEAN))
+    with pytest.raises(HeadMoved) as moved:
+        pinned_change(client, REPO, 22, pr)
+    assert moved.value.sha == fake_github.pull(REPO, 22).head_sha != before
+    assert not fake_github.calls("GET", "/compare/")
