@@ -34,7 +34,7 @@ def test_a_push_between_reading_the_head_and_its_files_changes_nothing_judged(
         "GET", f"/pulls/{pull.number}", lambda: fake_github.push(REPO, pull.number, CLEAN)
     )
     body, headers = signed(pr_payload("opened", pull))
-    with serving(github_env, tmp_path) as base:
+    with serving(github_env, tmp_path / "serve.log") as base:
         assert httpx.post(base + "/webhook", content=body, headers=headers).status_code == 202
         check = wait_for(lambda: completed_check(fake_github, dirty), what="the check on it")
         audit = AuditLog(open_database(sqlite_url))

@@ -91,7 +91,7 @@ def test_only_reviewers_github_accepted_are_named_as_requested(
     valid owners are still requested, and the summary names only them."""
     fake_github.add_user("outsider")
     fake_github.set_file(REPO, "main", ".github/CODEOWNERS", "app/ @outsider @bob\n")
-    with serving(github_env, tmp_path) as base:
+    with serving(github_env, tmp_path / "serve.log") as base:
         review_pr(fake_github, base, 9, sqlite_url)
     assert fake_github.requested_reviewers(REPO, 9) == ["bob"]
     (summary,) = fake_github.issue_comments(REPO, 9)
