@@ -145,8 +145,8 @@ def test_opened_pr_is_reviewed_and_published(fake_github, server, sqlite_url):
         ("POST", f"/app/installations/{INSTALLATION_ID}/access_tokens"),
         ("GET", "/repos/acme/app/pulls/1"),
         ("POST", "/repos/acme/app/check-runs"),
-        ("GET", "/repos/acme/app/pulls/1/files"),
-        ("GET", "/repos/acme/app/pulls/1/commits"),
+        # files and commits pinned to base...head: a push meanwhile changes nothing read
+        ("GET", f"/repos/acme/app/compare/{pull.base_sha}...{pull.head_sha}"),
         ("GET", "/repos/acme/app/contents/.github"),
         ("GET", "/repos/acme/app/contents/CODEOWNERS"),  # GitHub's order: .github/ (listed
         ("GET", "/repos/acme/app/contents/docs/CODEOWNERS"),  # above), the root, docs/
