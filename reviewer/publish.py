@@ -8,6 +8,7 @@ that side of the patch; the rest are listed in the summary, so a 422 never loses
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +27,16 @@ from subagents.base import Finding, SubAgentReport
 SUMMARY_MARKER = "<!-- reviewer:summary -->"
 MAX_SUMMARY = 60_000
 log = structlog.get_logger("reviewer.publish")
+
+
+@dataclass(frozen=True)
+class Posted:
+    """What earlier reviews of this PR already put on GitHub (publishing is idempotent per
+    head): inline findings at this head, an approval of it, and the summary comment."""
+
+    fingerprints: frozenset[str] = field(default_factory=frozenset)
+    approved: bool = False
+    summary_id: int | None = None
 
 
 def _now() -> str:
@@ -209,10 +220,22 @@ def _requested(
 
 
 def _summary_comment(
-    client: GitHubClient, ctx: ReviewContext, text: str, bot_login: str | None
+    client: GitHubClient,
+    ctx: ReviewContext,
+    text: str,
+    bot_login: str | None,
+    known_id: int | None,
 ) -> dict[str, Any]:
+    """Edit the summary comment in place (by its remembered id, else found by its marker),
+    or post the first one."""
     assert ctx.pr is not None
     body = f"{SUMMARY_MARKER}\n{text}"[:MAX_SUMMARY]
+    if known_id is not None:
+        try:
+            return client.edit_comment(ctx.repo, known_id, body)
+        except GitHubError as exc:
+            if exc.status not in (404, 410):  # deleted meanwhile: look for another
+                raise
     for comment in client.issue_comments(ctx.repo, ctx.pr):
         author = (comment.get("user") or {}).get("login")
         if SUMMARY_MARKER in (comment.get("body") or "") and (
@@ -232,6 +255,7 @@ def publish(
     demoted: frozenset[str] = frozenset(),
     retrying: bool = False,
     witness: str = "",
+    posted: Posted | None = None,
 ) -> dict[str, Any]:
     """Write the decision to the PR; the check run is written last, as the gate.
 
@@ -241,20 +265,25 @@ def publish(
     ``retrying``: an earlier attempt may have died after posting its review; a review of
     ours on this head is then reused instead of posted twice (one extra read, retries only).
     ``witness``: the audit chain head line the check run shows (``audit_anchor``).
+    ``posted``: what earlier reviews put on this PR; a finding already commented at this
+    head is not commented again, an approval of this head is not repeated.
     """
+    posted = posted or Posted()
     # Findings that cannot be anchored stay in the summary, which lists every finding.
     comments = [
         c
         for f in decision.findings
         if not (f.rule_ids and all(r in demoted for r in f.rule_ids))
+        and f.fingerprint not in posted.fingerprints
         and (c := anchor(ctx, f)) is not None
     ]
     earlier = _our_review_at_head(client, ctx, bot_login) if retrying else None
-    posted, inline, refused = (
-        (earlier, len(comments), None)
-        if earlier is not None
-        else _review(client, ctx, decision, comments)
-    )
+    if earlier is not None:
+        review, inline, refused = earlier, len(comments), None
+    elif posted.approved and decision.verdict == "approve" and not comments:
+        review, inline, refused = None, 0, None  # this head's approval is already there
+    else:
+        review, inline, refused = _review(client, ctx, decision, comments)
     _labels(client, ctx, decision)
     requested = _reviewers(client, ctx, decision)
     summary = render_markdown(decision, reports, title=f"Head {ctx.head_sha[:12]}")
@@ -265,7 +294,7 @@ def publish(
         )
     if requested:
         summary += f"\nRequested reviewers: {', '.join(requested)}\n"
-    comment = _summary_comment(client, ctx, summary, bot_login)
+    comment = _summary_comment(client, ctx, summary, bot_login, posted.summary_id)
     client.update_check_run(
         ctx.repo,
         run_id,
@@ -280,4 +309,4 @@ def publish(
             },
         },
     )
-    return {"review": posted, "inline": inline if posted else 0, "summary": comment}
+    return {"review": review, "inline": inline if review else 0, "summary": comment}

@@ -144,6 +144,9 @@ def test_opened_pr_is_reviewed_and_published(fake_github, server, sqlite_url):
     assert calls == [
         ("POST", f"/app/installations/{INSTALLATION_ID}/access_tokens"),
         ("GET", "/repos/acme/app/pulls/1"),
+        # every check run of the head (all pages): ours is reused by a re-review, the
+        # others go into the audit entry
+        ("GET", f"/repos/acme/app/commits/{pull.head_sha}/check-runs"),
         ("POST", "/repos/acme/app/check-runs"),
         # files and commits pinned to base...head: a push meanwhile changes nothing read
         ("GET", f"/repos/acme/app/compare/{pull.base_sha}...{pull.head_sha}"),
@@ -151,7 +154,6 @@ def test_opened_pr_is_reviewed_and_published(fake_github, server, sqlite_url):
         ("GET", "/repos/acme/app/contents/CODEOWNERS"),  # GitHub's order: .github/ (listed
         ("GET", "/repos/acme/app/contents/docs/CODEOWNERS"),  # above), the root, docs/
         ("GET", "/repos/acme/app/pulls/1/reviews"),  # a writer's "changes requested" blocks
-        ("GET", f"/repos/acme/app/commits/{pull.head_sha}/check-runs"),
         ("GET", f"/repos/acme/app/commits/{pull.head_sha}/status"),
         ("GET", f"/repos/acme/app/git/trees/{pull.head_sha}"),  # the tracer's file list
         ("POST", "/graphql"),  # ... and the changed Python file's blob, in one batch

@@ -97,3 +97,32 @@ def test_only_reviewers_github_accepted_are_named_as_requested(
     (summary,) = fake_github.issue_comments(REPO, 9)
     assert "Requested reviewers: bob\n" in summary["body"]
     assert "outsider" not in summary["body"].split("Requested reviewers:")[1]
+
+
+def test_a_second_delivery_for_the_same_head_posts_nothing_twice(
+    fake_github, fake_models, model_env, tmp_path, sqlite_url
+):
+    """A redelivery, a re-run or a push without new commits re-reviews the same head: the
+    finding already commented there is not posted again, the summary comment is edited in
+    place and the one check run is updated, not doubled, even past the first page of the
+    head's check runs."""
+    fake_models.openai._respond = logic_says(
+        finding("minor", path="app/calc.py", start_line=35, end_line=35, title="Values drift")
+    )
+    with serving(model_env, tmp_path / "serve.log") as base:
+        pull = review_pr(fake_github, base, 10, sqlite_url)
+        # A busy head: 150 newer runs of other Apps push ours past the first page of 100.
+        fake_github.add_foreign_check_runs(REPO, pull.head_sha, 150)
+        audit = AuditLog(open_database(sqlite_url))
+        for decisions in (2, 3):  # two more deliveries of the same head, one after the other
+            body, headers = signed(pr_payload("synchronize", pull))
+            assert httpx.post(base + "/webhook", content=body, headers=headers).status_code == 202
+            wait_for(
+                lambda n=decisions: len(list(audit.entries(kind="decision"))) == n,
+                what=f"decision {decisions}",
+            )
+    assert len(fake_github.reviews(REPO, 10)) == 1
+    assert len(fake_github.review_comments(REPO, 10)) == 1
+    assert len(fake_github.issue_comments(REPO, 10)) == 1
+    (run,) = [r for r in fake_github.check_runs(REPO, pull.head_sha) if "app_id" not in r]
+    assert run["status"] == "completed" and run["conclusion"] == "action_required"

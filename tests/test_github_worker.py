@@ -52,11 +52,11 @@ def conclusions(fake, sha):
 def test_5xx_burst_is_retried_and_completes(fake_github, runtime):
     pull = make_pull(fake_github, 1)
     job = enqueue(runtime, pull)
-    fake_github.fail_next(3, 502, path_contains="/pulls/1/files")
+    fake_github.fail_next(3, 502, path_contains="/compare/")
     drain(runtime)
     assert runtime.queue.get(job).state is JobState.done
     assert conclusions(fake_github, pull.head_sha) == ["action_required"]
-    assert len(fake_github.calls("GET", "/pulls/1/files")) == 4
+    assert len(fake_github.calls("GET", "/compare/")) == 4
 
 
 def test_rate_limit_retry_after_is_honoured(fake_github, runtime):
@@ -75,7 +75,7 @@ def test_rate_limit_retry_after_is_honoured(fake_github, runtime):
 def test_persistent_fault_never_becomes_an_approval(fake_github, runtime):
     pull = make_pull(fake_github, 3)
     job = enqueue(runtime, pull)
-    fake_github.fail_next(1000, 502, path_contains="/pulls/3/commits")
+    fake_github.fail_next(1000, 502, path_contains="/compare/")
     for _ in range(runtime.settings.job_max_attempts):
         drain(runtime)
     final = runtime.queue.get(job)

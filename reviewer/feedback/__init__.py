@@ -32,6 +32,7 @@ from reviewer.feedback.common import (
 from reviewer.feedback.poll import PollResult, due_pulls, next_interval, poll
 from reviewer.feedback.record import (
     find_comment,
+    posted_before,
     publish_and_record,
     record_published,
     record_rating,
@@ -70,6 +71,7 @@ __all__ = [
     "next_interval",
     "poll",
     "poll_cycle",
+    "posted_before",
     "publish_and_record",
     "record_published",
     "record_rating",

@@ -232,6 +232,26 @@ def retract(engine: Engine, audit: AuditLog, source: str, at: float | None = Non
     return True
 
 
+def posted_before(engine: Engine, repo: str, pr: int, head_sha: str) -> tuple[set[str], int | None]:
+    """What earlier reviews of the PR posted: the fingerprints commented inline at
+    ``head_sha`` (never posted twice there) and the summary comment's id (edited in place
+    without listing the PR's comments)."""
+    with reading(engine) as conn:
+        rows = conn.execute(
+            select(FeedbackComment.kind, FeedbackComment.fingerprint, FeedbackComment.head_sha,
+                   FeedbackComment.comment_id, FeedbackComment.deleted_at)
+            .where(FeedbackComment.repo == repo, FeedbackComment.pr == pr)
+            .order_by(FeedbackComment.posted_at)
+        ).all()  # fmt: skip
+    fingerprints = {
+        r.fingerprint
+        for r in rows
+        if r.kind == "review" and r.head_sha == head_sha and r.fingerprint
+    }
+    summaries = [r.comment_id for r in rows if r.kind == "summary" and r.deleted_at is None]
+    return fingerprints, (summaries[-1] if summaries else None)
+
+
 def find_comment(engine: Engine, repo: str, pr: int, finding_id: str) -> dict[str, Any] | None:
     """Our latest inline comment for ``finding_id`` (a fingerprint or a unique prefix)."""
     with reading(engine) as conn:

@@ -152,15 +152,21 @@ class GitHubClient:
         return min(self.backoff_base * 2 ** (attempt - 1), 8.0) * random.uniform(0.5, 1.5)
 
     def paginate(
-        self, url: str, *, params: dict[str, Any] | None = None, limit: int = MAX_FILES
+        self,
+        url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        limit: int = MAX_FILES,
+        key: str | None = None,
     ) -> list[Any]:
-        """All items of a list endpoint, 100 per page, following ``Link: rel="next"``."""
+        """All items of a list endpoint, 100 per page, following ``Link: rel="next"``;
+        ``key`` names the list in endpoints that answer an object (``check_runs``)."""
         items: list[Any] = []
         next_url: str | None = url
         query: dict[str, Any] | None = {**(params or {}), "per_page": 100}
         while next_url and len(items) < limit:
             headers, page = self.request("GET", next_url, params=query)
-            items.extend(page)
+            items.extend(page.get(key) or [] if key else page)
             next_url = _next_link(headers.get("link", ""))
             query = None  # the next link carries the query
         return items[:limit]
@@ -239,13 +245,19 @@ class GitHubClient:
             raise
         return isinstance(data, dict) and data.get("state") == "active"
 
-    def check_runs(self, repo: str, sha: str) -> list[dict[str, Any]]:
-        data = self.request(
-            "GET",
-            f"/repos/{repo}/commits/{sha}/check-runs",
-            params={"per_page": 100, "filter": "all"},
-        )[1]
-        return list(data.get("check_runs", []))
+    def check_runs(
+        self, repo: str, sha: str, *, name: str | None = None, own: bool = False
+    ) -> list[dict[str, Any]]:
+        """Every check run of the commit (all pages), only ``name``'s and only this App's
+        when asked: on a busy head one page of 100 can miss ours."""
+        params: dict[str, Any] = {"filter": "all"}
+        if name is not None:
+            params["check_name"] = name
+        if own:
+            params["app_id"] = self.tokens.creds.app_id
+        return self.paginate(
+            f"/repos/{repo}/commits/{sha}/check-runs", params=params, limit=1000, key="check_runs"
+        )
 
     def combined_status(self, repo: str, sha: str) -> dict[str, Any]:
         return self.request("GET", f"/repos/{repo}/commits/{sha}/status")[1]

@@ -92,26 +92,41 @@ def base_codeowners(
     return load_codeowners(read)
 
 
+def own_runs(client: GitHubClient, runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Our ``reviewer/approval`` runs among ``runs``, oldest first (another App's run of
+    the same name is not ours)."""
+    app_id = client.tokens.creds.app_id
+    ours = [
+        r for r in runs
+        if r.get("name") == CHECK_RUN_NAME and (r.get("app") or {}).get("id") == app_id
+    ]  # fmt: skip
+    return sorted(ours, key=lambda r: int(r.get("id", 0)))
+
+
 def checks_summary(
-    client: GitHubClient, repo: str, sha: str, own_run_id: int | None = None
+    client: GitHubClient,
+    repo: str,
+    sha: str,
+    own_run_id: int | None = None,
+    runs: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The head commit's other checks and statuses, for the audit entry.
+    """The head commit's other checks and statuses, for the audit entry (``runs``: the
+    commit's check runs when the caller has them already).
 
     Our own runs other than ``own_run_id`` that are still in progress belong to a worker
     that died mid-job; they are listed under ``orphaned`` so the caller can close them.
     """
-    runs, orphaned = [], []
-    for run in client.check_runs(repo, sha):
-        if run.get("name") != CHECK_RUN_NAME:
-            runs.append(
-                {
-                    "name": run.get("name"),
-                    "status": run.get("status"),
-                    "conclusion": run.get("conclusion"),
-                }
-            )
-        elif run.get("id") != own_run_id and run.get("status") != "completed":
-            orphaned.append(int(run["id"]))
+    runs = client.check_runs(repo, sha) if runs is None else runs
+    ours = {int(r["id"]) for r in own_runs(client, runs)}
+    others = [r for r in runs if int(r.get("id", 0)) not in ours]
+    orphaned = [
+        int(r["id"]) for r in own_runs(client, runs)
+        if r.get("id") != own_run_id and r.get("status") != "completed"
+    ]  # fmt: skip
+    runs = [
+        {"name": r.get("name"), "status": r.get("status"), "conclusion": r.get("conclusion")}
+        for r in others
+    ]
     status = client.combined_status(repo, sha)
     return {
         "check_runs": runs,

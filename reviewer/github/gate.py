@@ -16,7 +16,7 @@ from reviewer.audit import AuditLog
 from reviewer.audit_anchor import witness_line
 from reviewer.github.approvals import Approvals, contributors
 from reviewer.github.client import GitHubClient
-from reviewer.github.context import CHECK_RUN_NAME, base_codeowners
+from reviewer.github.context import CHECK_RUN_NAME, base_codeowners, own_runs
 from reviewer.github.shared_head import disagreeing, own_conclusion, shared_head_reason
 from reviewer.outcomes import last_decision
 
@@ -38,8 +38,7 @@ def changed_paths(files: list[dict[str, Any]]) -> list[str]:
 
 
 def _latest_own_conclusion(client: GitHubClient, repo: str, head: str) -> str | None:
-    runs = [r for r in client.check_runs(repo, head) if r.get("name") == CHECK_RUN_NAME]
-    runs.sort(key=lambda r: int(r.get("id", 0)))
+    runs = own_runs(client, client.check_runs(repo, head, name=CHECK_RUN_NAME, own=True))
     return runs[-1].get("conclusion") if runs else None
 
 

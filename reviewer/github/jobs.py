@@ -23,17 +23,24 @@ from reviewer.github.approvals import Approvals
 from reviewer.github.auth import AppCredentials, InstallationTokens
 from reviewer.github.client import GitHubClient, GitHubError
 from reviewer.github.context import (
-    CHECK_RUN_NAME,
     HeadMoved,
     build_github_context,
     checks_summary,
+    own_runs,
 )
 from reviewer.github.shared_head import disagreeing, held_for_shared_head, shared_head_reason
 from reviewer.held import carried, carry
 from reviewer.llm import configured_model
-from reviewer.outcomes import record_opened
+from reviewer.outcomes import last_decision, record_opened
 from reviewer.pipeline import record, review
-from reviewer.publish import cancel_check, fail_check, publish, start_check, superseded_title
+from reviewer.publish import (
+    Posted,
+    cancel_check,
+    fail_check,
+    publish,
+    start_check,
+    superseded_title,
+)
 from reviewer.queue.base import JobKind, JobView
 from reviewer.worker import Handler, JobControl, PermanentJobError, Superseded
 
@@ -95,16 +102,15 @@ class GitHubJobs:
     ) -> None:
         head = pr["head"]["sha"]
         control.checkpoint()
-        previous_run = None
-        if job.attempts > 1:  # an earlier attempt may have died after publishing
-            if decided_since(self.runtime.audit, job, head):
-                log.info("review.already_recorded")
-                return
-            previous_run = await _io(concluded_run_since, client, job.repo, head, job.created_at)
+        if job.attempts > 1 and decided_since(self.runtime.audit, job, head):
+            log.info("review.already_recorded")  # an earlier attempt finished, then died
+            return
+        # One check run per head: a re-review (a redelivery, a re-run, a push without new
+        # commits, a retry) updates ours instead of opening a second one.
+        runs = await _io(client.check_runs, job.repo, head)
+        ours = own_runs(client, runs)
         run_id: int = (
-            previous_run
-            if previous_run is not None
-            else await _io(start_check, client, job.repo, head)
+            int(ours[-1]["id"]) if ours else await _io(start_check, client, job.repo, head)
         )
         try:
             try:
@@ -130,7 +136,7 @@ class GitHubJobs:
                     ),
                 }
             )
-            checks = await _io(checks_summary, client, job.repo, head, run_id)
+            checks = await _io(checks_summary, client, job.repo, head, run_id, runs)
             for orphan in checks.pop("orphaned"):
                 await _io(
                     cancel_check,
@@ -164,6 +170,7 @@ class GitHubJobs:
                 await _io(feedback.demoted_rules, self.runtime.engine),
                 job.attempts > 1,
                 witness_line(*await _io(self.runtime.audit.head)),
+                self._posted(job.repo, job.pr, head),
             )
         except Superseded as exc:
             await _io(
@@ -209,6 +216,12 @@ class GitHubJobs:
             audit_seq=entry.seq,
             github_requests=client.requests_made,
         )
+
+    def _posted(self, repo: str, pr: int, head: str) -> Posted:
+        fingerprints, summary_id = feedback.posted_before(self.runtime.engine, repo, pr, head)
+        decision = last_decision(self.runtime.audit, repo, pr, head)
+        approved = decision is not None and decision.payload.get("verdict") == "approve"
+        return Posted(frozenset(fingerprints), approved, summary_id)
 
     @staticmethod
     async def _fail(
@@ -273,17 +286,3 @@ def decided_since(audit: AuditLog, job: JobView, head: str) -> bool:
         e.head_sha == head and _epoch(e.at) >= job.created_at - 1
         for e in audit.entries(repo=job.repo, pr=job.pr, kind="decision")
     )
-
-
-def concluded_run_since(client: GitHubClient, repo: str, head: str, since: float) -> int | None:
-    """Our check run that an earlier attempt concluded (it published, then died before
-    recording): the retry updates it instead of concluding a second one."""
-    for run in client.check_runs(repo, head):
-        if (
-            run.get("name") == CHECK_RUN_NAME
-            and run.get("status") == "completed"
-            and run.get("conclusion") != "cancelled"
-            and _epoch(run.get("started_at")) >= since - 1
-        ):
-            return int(run["id"])
-    return None

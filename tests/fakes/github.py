@@ -630,7 +630,7 @@ class FakeGitHub(GitHubState):
             "assignee": None,
             "assignees": [],
             "requested_reviewers": [self.u(x, c) for x in p.requested_reviewers],
-            "requested_teams": [{"slug": t, "name": t} for t in p.requested_teams],
+            "requested_teams": [self.render_team(r.owner, t, c) for t in p.requested_teams],
             "head": self._ref(head_repo, p.head_ref, p.head_sha, c),
             "base": self._ref(r, p.base_ref, p.base_sha, c),
             "_links": {
@@ -726,6 +726,24 @@ class FakeGitHub(GitHubState):
             "parents": [{"sha": s, "url": f"{api}/commits/{s}"} for s in meta["parents"]],
         }
 
+    def render_team(self, org: str, slug: str, c: Call) -> dict[str, Any]:
+        team_id = int(hashlib.sha1(f"{org}/{slug}".encode()).hexdigest()[:6], 16)
+        url = f"{c.api}/orgs/{org}/teams/{quote(slug)}"
+        return {
+            "id": team_id,
+            "node_id": _node_id("T", team_id),
+            "url": url,
+            "html_url": f"{c.origin}/orgs/{org}/teams/{quote(slug)}",
+            "members_url": url + "/members{/member}",
+            "repositories_url": url + "/repos",
+            "name": slug,
+            "slug": slug,
+            "description": None,
+            "permission": "pull",
+            "type": "organization",
+            "parent": None,
+        }
+
     def render_label(self, r: Repo, label: dict[str, Any], c: Call) -> dict[str, Any]:
         return {
             "id": label["id"],
@@ -761,7 +779,7 @@ class FakeGitHub(GitHubState):
             },
             "name": run["name"],
             "check_suite": {"id": run["check_suite_id"]},
-            "app": self.render_app(c),
+            "app": self.render_app(c, run.get("app_id", self.app_id)),
             # GitHub lists only PRs whose head is in this repository: a fork's is empty.
             "pull_requests": [
                 self._minimal_pull(r, p, c)
@@ -782,13 +800,16 @@ class FakeGitHub(GitHubState):
             "base": {"ref": p.base_ref, "sha": p.base_sha, "repo": repo},
         }
 
-    def render_app(self, c: Call) -> dict[str, Any]:
+    def render_app(self, c: Call, app_id: int | None = None) -> dict[str, Any]:
+        """This App, or (``app_id``) another one, e.g. the CI that ran a seeded check."""
+        app_id = self.app_id if app_id is None else app_id
+        slug = self.app_slug if app_id == self.app_id else f"app-{app_id}"
         return {
-            "id": self.app_id,
-            "slug": self.app_slug,
-            "node_id": _node_id("A", self.app_id),
-            "name": self.app_slug,
-            "owner": self.u(self.app_slug, c),
+            "id": app_id,
+            "slug": slug,
+            "node_id": _node_id("A", app_id),
+            "name": slug,
+            "owner": self.u(slug, c),
             "description": "Fake App",
             "external_url": c.origin,
             "html_url": f"{c.origin}/apps/{self.app_slug}",

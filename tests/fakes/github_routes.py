@@ -547,6 +547,8 @@ def list_check_runs(fake: FakeGitHub, c: Call) -> Reply:
     runs = [x for x in c.r.check_runs.values() if x["head_sha"] == sha]
     if c.query.get("check_name"):
         runs = [x for x in runs if x["name"] == c.query["check_name"]]
+    if c.query.get("app_id"):
+        runs = [x for x in runs if str(x.get("app_id", fake.app_id)) == c.query["app_id"]]
     if c.query.get("status"):
         runs = [x for x in runs if x["status"] == c.query["status"]]
     if c.query.get("filter", "latest") == "latest":
@@ -953,7 +955,8 @@ def get_review_comment(fake: FakeGitHub, c: Call) -> Any:
 def get_requested_reviewers(fake: FakeGitHub, c: Call) -> Any:
     pull = _pull_or_404(c, c.params["n"])
     users = [fake.u(x, c) for x in pull.requested_reviewers]
-    return {"users": users, "teams": [{"slug": t, "name": t} for t in pull.requested_teams]}
+    teams = [fake.render_team(c.r.owner, t, c) for t in pull.requested_teams]
+    return {"users": users, "teams": teams}
 
 
 def _reviewer_lists(c: Call) -> tuple[list[str], list[str]]:

@@ -712,6 +712,22 @@ class GitHubState:
             r.reactions.setdefault((kind, comment_id), []).append(reaction)
             return copy.deepcopy(reaction)
 
+    def add_foreign_check_runs(
+        self, repo: str, sha: str, count: int, *, app_id: int = 15368, name: str = "ci/test"
+    ) -> None:
+        """Seed ``count`` completed check runs of another App (a busy CI) on ``sha``."""
+        with self.lock:
+            r = self.repo(repo)
+            for i in range(count):
+                run_id = self.next_id()
+                r.check_runs[run_id] = {
+                    "id": run_id, "name": f"{name}-{i}", "head_sha": sha, "app_id": app_id,
+                    "status": "completed", "conclusion": "success", "started_at": utc_iso(),
+                    "completed_at": utc_iso(), "annotations": [], "details_url": None,
+                    "output": {"title": "ok", "summary": "ok", "text": None},
+                    "external_id": None, "check_suite_id": app_id,
+                }  # fmt: skip
+
     def add_status(
         self, repo: str, sha: str, *, context: str, state: str, description: str = ""
     ) -> None:
