@@ -159,6 +159,13 @@ class CheckRun(_Model):
     app: App | None = None
 
 
+class CheckSuite(_Model):
+    id: int | None = None
+    head_sha: str
+    pull_requests: list[CheckRunPullRequest] = Field(default_factory=list)
+    app: App | None = None
+
+
 class Event(_Model):
     """Fields every delivery may carry; also the model for events we do not route."""
 
@@ -195,6 +202,10 @@ class CheckRunEvent(Event):
     check_run: CheckRun
 
 
+class CheckSuiteEvent(Event):
+    check_suite: CheckSuite
+
+
 class ReviewThread(_Model):
     node_id: Url | None = None
     comments: list[Comment] = Field(default_factory=list)
@@ -209,6 +220,7 @@ EVENT_MODELS: dict[str, type[Event]] = {
     "pull_request": PullRequestEvent,
     "issue_comment": IssueCommentEvent,
     "check_run": CheckRunEvent,
+    "check_suite": CheckSuiteEvent,
     "pull_request_review": PullRequestReviewEvent,
     "pull_request_review_thread": PullRequestReviewThreadEvent,
 }

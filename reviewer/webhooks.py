@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from reviewer.errors import InvalidSignature, WebhookError
 from reviewer.events import (
     CheckRunEvent,
+    CheckSuiteEvent,
     Event,
     IssueCommentEvent,
     PullRequestEvent,
@@ -139,7 +140,7 @@ def route(delivery: Delivery, bot_login: str | None) -> JobRequest | Ignored:
         return Ignored(f"{_name(delivery)} has no repository")
     if isinstance(payload, PullRequestEvent):
         return _route_pull_request(delivery, payload)
-    if isinstance(payload, CheckRunEvent):
+    if isinstance(payload, CheckRunEvent | CheckSuiteEvent):
         return _route_check_run(delivery, payload, bot_login)
     if isinstance(payload, IssueCommentEvent):
         return _route_comment(delivery, payload)
@@ -243,23 +244,22 @@ def _route_review(delivery: Delivery, event: PullRequestReviewEvent) -> JobReque
 
 
 def _route_check_run(
-    delivery: Delivery, event: CheckRunEvent, bot_login: str | None
+    delivery: Delivery, event: CheckRunEvent | CheckSuiteEvent, bot_login: str | None
 ) -> JobRequest | Ignored:
+    """ "Re-run" (one check) and "Re-run all checks" (the suite) review the head again. A
+    fork's PR is not listed in the event (GitHub leaves ``pull_requests`` empty there): the
+    job then finds the open PR by its head sha."""
     if delivery.action != "rerequested":
         return Ignored(f"{_name(delivery)} does not start a review")
-    run = event.check_run
+    run = event.check_run if isinstance(event, CheckRunEvent) else event.check_suite
     slug = run.app.slug if run.app else None
     if bot_login and slug and f"{slug}[bot]".lower() != bot_login.lower():
         return Ignored(f"check run belongs to another app ({slug})")
+    sender = event.sender.login if event.sender else None
     if not run.pull_requests:
-        return Ignored("rerequested check run is not attached to a pull request")
+        return _job(JobKind.rerun, delivery, event, 0, run.head_sha, sender=sender)
     return _job(
-        JobKind.review,
-        delivery,
-        event,
-        run.pull_requests[0].number,
-        run.head_sha,
-        sender=event.sender.login if event.sender else None,
+        JobKind.review, delivery, event, run.pull_requests[0].number, run.head_sha, sender=sender
     )
 
 

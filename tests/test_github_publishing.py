@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
 from reviewer.audit import AuditLog
 from reviewer.store.db import open_database
-from tests.conftest import REPO, pr_payload, signed
+from tests.conftest import FIXTURES, INSTALLATION_ID, REPO, pr_payload, signed
 from tests.fakes.models import answer, finding
 from tests.test_github_e2e import BODY, completed_check, serving, wait_for
 
@@ -126,3 +128,24 @@ def test_a_second_delivery_for_the_same_head_posts_nothing_twice(
     assert len(fake_github.issue_comments(REPO, 10)) == 1
     (run,) = [r for r in fake_github.check_runs(REPO, pull.head_sha) if "app_id" not in r]
     assert run["status"] == "completed" and run["conclusion"] == "action_required"
+
+
+def test_rerun_of_a_fork_pr_is_reviewed(fake_github, github_env, tmp_path):
+    """A fork PR's check run carries ``pull_requests: []``: "Re-run" used to be ignored.
+    The rerun job finds the open PR by its head sha and reviews it."""
+    pull = fake_github.add_pull_from_contents(
+        REPO, 11, old=OLD, new=NEW, body=BODY, author="mallory", head_repo="mallory/app"
+    )
+    payload = json.loads((FIXTURES / "check_run" / "rerequested.payload.json").read_text())
+    payload["installation"] = {"id": INSTALLATION_ID}
+    payload["repository"].update(full_name=REPO, name="app")
+    run = payload["check_run"]
+    run.update(head_sha=pull.head_sha, pull_requests=[])
+    run["app"]["slug"] = fake_github.app_slug
+    payload["sender"]["login"] = "mallory"
+    with serving(github_env, tmp_path / "serve.log") as base:
+        body, headers = signed(payload, event="check_run")
+        assert httpx.post(base + "/webhook", content=body, headers=headers).status_code == 202
+        check = wait_for(lambda: completed_check(fake_github, pull.head_sha), what="the check")
+    assert check["conclusion"] == "action_required"
+    assert fake_github.issue_comments(REPO, 11)  # the summary of the review

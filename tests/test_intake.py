@@ -30,6 +30,7 @@ from tests.test_webhooks import (
     FEEDBACK,
     FIXTURES,
     GATED,
+    RERUN,
     ROUTED,
     SECRET,
     fixture_id,
@@ -122,9 +123,12 @@ def test_every_fixture_is_accepted(shared: Service, path: Path) -> None:
     jobs_before, deliveries_before = shared.queue.list_jobs(limit=1000), shared.deliveries()
     response = shared.post(path.read_bytes(), event=path.parent.name, delivery=delivery)
     new_jobs = shared.queue.list_jobs(limit=1000)[: -len(jobs_before) or None]
-    if fixture_id(path) in FEEDBACK:  # resolved threads: one feedback job per delivery
+    if fixture_id(path) in FEEDBACK | RERUN:  # one job each; done, so the next is new
         assert response.status_code == 202, response.text
-        assert [j.kind for j in new_jobs] == [JobKind.feedback]
+        kinds = (
+            {JobKind.feedback} if fixture_id(path) in FEEDBACK else {JobKind.review, JobKind.rerun}
+        )
+        assert len(new_jobs) == 1 and new_jobs[0].kind in kinds
         claimed = shared.queue.claim("test-worker")
         assert claimed is not None and claimed.job.id == new_jobs[0].id
         shared.queue.complete(new_jobs[0].id, "test-worker")
@@ -163,14 +167,16 @@ def test_all_fixtures_through_one_app_never_5xx(service: Service) -> None:
     assert all(code in (200, 202) for code, _ in statuses.values()), statuses
     queued = [name for name, (code, _) in statuses.items() if code == 202 and name not in FEEDBACK]
     # All routed fixtures are PR #2 at the same head: one review job and one gate job,
-    # then duplicates of them.
-    assert len(queued) == 2
-    assert {name in ROUTED for name in queued} == {True, False}
+    # then duplicates of them (the check suite re-runs included); the check run re-runs
+    # name no PR: one rerun job and its duplicate.
+    assert len(queued) == 3
+    assert sum(name in RERUN for name in queued) == 2  # the suite re-run queues the review
     duplicates = sum(status == "duplicate" for _, status in statuses.values())
-    assert duplicates == len(ROUTED) + len(GATED) - 2
+    assert duplicates == len(ROUTED) + len(GATED) + len(RERUN) - 3
     assert sorted(j.kind for j in service.queue.list_jobs()) == [
         *[JobKind.feedback] * len(FEEDBACK),
         JobKind.gate,
+        JobKind.rerun,
         JobKind.review,
     ]
 

@@ -38,6 +38,14 @@ GATED = {
     "pull_request_review/submitted.payload.json",
     "pull_request_review/submitted.with-organization.payload.json",
 }
+# "Re-run" fixtures: the suite names PR #2 (a review); the run names none (fork-like, a
+# rerun job that finds the PR by its head sha).
+RERUN = {
+    "check_suite/rerequested.payload.json",
+    "check_suite/rerequested.with-organization.payload.json",
+    "check_run/rerequested.payload.json",
+    "check_run/rerequested.with-organization.payload.json",
+}
 # Fixture payloads of review threads: (un)resolving one is a weak feedback signal.
 FEEDBACK = {
     "pull_request_review_thread/resolved.payload.json",
@@ -203,6 +211,11 @@ def test_every_fixture_parses_and_routes(path: Path) -> None:
         assert routed.payload["thread_comment_id"] == raw["thread"]["comments"][0]["id"]
         assert routed.payload["resolved"] is (raw["action"] == "resolved")
         return
+    if fixture_id(path) in RERUN:
+        event = raw.get("check_suite") or raw["check_run"]
+        assert isinstance(routed, JobRequest) and routed.head_sha == event["head_sha"]
+        assert routed.kind is (JobKind.review if event["pull_requests"] else JobKind.rerun)
+        return
     if fixture_id(path) not in ROUTED:
         assert isinstance(routed, Ignored), routed
         assert routed.reason
@@ -232,9 +245,6 @@ def test_ignored_reasons_say_why() -> None:
     assert deliver("ping", load("ping/payload.json")) == Ignored("ping is not an event we act on")
     assert deliver("pull_request", load("pull_request/closed.payload.json")) == Ignored(
         "pull_request.closed does not start a review"
-    )
-    assert deliver("check_run", load("check_run/rerequested.payload.json")) == Ignored(
-        "rerequested check run is not attached to a pull request"
     )
     assert deliver("installation", load("installation/deleted.payload.json")) == Ignored(
         "installation.deleted has no repository"
@@ -342,6 +352,34 @@ def test_check_run_rerequested_reviews_its_head() -> None:
         "d6fde92930d4715a2b49857d24b940956b26d2d3",
         1,
     )
+
+
+def test_rerun_of_a_fork_pr_head_finds_its_pr_by_sha() -> None:
+    """GitHub sends a fork PR's check run with ``pull_requests: []``; it is not dropped."""
+    routed = deliver("check_run", _rerequested("pr-reviewer", []))
+    assert isinstance(routed, JobRequest)
+    assert (routed.kind, routed.pr, routed.head_sha) == (
+        JobKind.rerun,
+        0,
+        "d6fde92930d4715a2b49857d24b940956b26d2d3",
+    )
+
+
+def test_rerun_all_checks_reviews_the_suite_head() -> None:
+    data = copy.deepcopy(load("check_suite/rerequested.payload.json"))
+    data["check_suite"]["app"]["slug"] = "pr-reviewer"
+    data["check_suite"]["pull_requests"] = [{"number": 7, "id": 7}]
+    routed = deliver("check_suite", data)
+    assert isinstance(routed, JobRequest)
+    assert (routed.kind, routed.pr, routed.head_sha) == (
+        JobKind.review,
+        7,
+        data["check_suite"]["head_sha"],
+    )
+    data["check_suite"]["pull_requests"] = []
+    assert deliver("check_suite", data).kind is JobKind.rerun  # type: ignore[union-attr]
+    data["check_suite"]["app"]["slug"] = "other-ci"
+    assert isinstance(deliver("check_suite", data), Ignored)
 
 
 def test_check_run_of_another_app_is_ignored() -> None:

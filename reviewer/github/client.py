@@ -228,6 +228,12 @@ class GitHubClient:
         data = self.get_optional(f"/repos/{repo}/collaborators/{quote(user)}/permission")
         return str(data.get("permission", "none")) if isinstance(data, dict) else "none"
 
+    def open_pulls_at(self, repo: str, sha: str) -> list[int]:
+        """Numbers of the open PRs whose head is ``sha`` (a fork's included: GitHub does not
+        name those in check events)."""
+        pulls = self.paginate(f"/repos/{repo}/pulls", params={"state": "open"}, limit=1000)
+        return [int(p["number"]) for p in pulls if (p.get("head") or {}).get("sha") == sha]
+
     def pulls_for_commit(self, repo: str, sha: str) -> list[dict[str, Any]]:
         """Pull requests whose branch holds commit ``sha`` (open ones included)."""
         return self.paginate(f"/repos/{repo}/commits/{sha}/pulls")

@@ -91,6 +91,15 @@ class GitHubJobs:
             human_requested=human_override(self.runtime.audit, job.repo, job.pr),
         )
 
+    async def rerun_job(self, job: JobView, control: JobControl) -> None:
+        """ "Re-run" on a head whose PR the event did not name: review each open PR at it."""
+        client = self.client(job)
+        numbers = await _io(client.open_pulls_at, job.repo, job.head_sha)
+        if not numbers:
+            log.info("rerun.no_open_pull")
+        for number in numbers:
+            await self.review_job(job.model_copy(update={"pr": number}), control)
+
     async def review_pr(
         self,
         client: GitHubClient,
@@ -255,6 +264,7 @@ def make_handlers(runtime: Runtime) -> dict[JobKind, Handler]:
         JobKind.outcome: follow.outcome_job,
         JobKind.feedback: follow.feedback_job,
         JobKind.command_dismiss: follow.dismiss_job,
+        JobKind.rerun: jobs.rerun_job,
     }
 
 

@@ -15,6 +15,7 @@ class JobKind(StrEnum):
     outcome = "outcome"  # record a merge (and a revert it performs)
     feedback = "feedback"  # a /reviewer feedback command or a resolved review thread
     command_dismiss = "command_dismiss"  # /reviewer dismiss <finding-id>: a held finding
+    rerun = "rerun"  # "Re-run" on GitHub for a head whose PR the event does not name (forks)
 
 
 class JobState(StrEnum):
