@@ -57,3 +57,18 @@ def test_past_the_comparison_limit_a_moved_head_stops_the_review(fake_github, ap
         pinned_change(client, REPO, 22, pr)
     assert moved.value.sha == fake_github.pull(REPO, 22).head_sha != before
     assert not fake_github.calls("GET", "/compare/")
+
+
+def test_a_truncated_tree_is_a_trace_gap_not_a_silent_one(fake_github, app_keys):
+    """GitHub cuts a recursive tree past its limits and says ``truncated: true``; the
+    tracer then cannot see every caller, and says so."""
+    from reviewer.github.context import build_github_context
+    from subagents.tracing import trace_for_context
+
+    new = {"app/calc.py": "def add(a, b):\n    return a + b\n"}
+    fake_github.add_pull_from_contents(REPO, 23, old={"app/main.py": "x = 1\n"}, new=new)
+    fake_github.tree_entry_limit = 2
+    client = client_for(fake_github, app_keys)
+    ctx = build_github_context(client, REPO, 23, client.pull(REPO, 23), installation_id=1)
+    trace = trace_for_context(ctx, 5000)
+    assert trace.omitted["tree truncated by GitHub (files past its listing not traced)"] == 1

@@ -149,3 +149,14 @@ def test_rerun_of_a_fork_pr_is_reviewed(fake_github, github_env, tmp_path):
         check = wait_for(lambda: completed_check(fake_github, pull.head_sha), what="the check")
     assert check["conclusion"] == "action_required"
     assert fake_github.issue_comments(REPO, 11)  # the summary of the review
+
+
+def test_a_codeowners_file_over_1_mb_is_read_whole(fake_github, github_env, tmp_path, sqlite_url):
+    """GitHub's contents API answers a 1-100 MB file with ``encoding: none`` and no content;
+    it used to be taken for an empty CODEOWNERS, so its owners were never asked."""
+    filler = "".join(f"/vendor/pkg{i}/ @acme/vendoring\n" for i in range(40_000))
+    assert len(filler) > 1_000_000
+    fake_github.set_file(REPO, "main", ".github/CODEOWNERS", filler + "app/ @bob\n")
+    with serving(github_env, tmp_path / "serve.log") as base:
+        review_pr(fake_github, base, 12, sqlite_url)
+    assert fake_github.requested_reviewers(REPO, 12) == ["bob"]

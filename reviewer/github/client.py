@@ -209,20 +209,26 @@ class GitHubClient:
         return listing if isinstance(listing, list) else None
 
     def file_text(self, repo: str, path: str, ref: str) -> str | None:
+        """A file's text; one of 1-100 MB comes without content (``encoding: none``) from
+        the contents API, so it is read as a blob rather than taken for an empty file."""
         data = self.get_optional(f"/repos/{repo}/contents/{quote(path)}", {"ref": ref})
         if not isinstance(data, dict) or data.get("type", "file") != "file":
             return None
+        if data.get("encoding") == "none" and data.get("sha"):
+            return self.blob_text(repo, str(data["sha"]))
         return base64.b64decode(data.get("content", "")).decode("utf-8", "replace")
 
     def blob_text(self, repo: str, sha: str) -> str:
         data = self.request("GET", f"/repos/{repo}/git/blobs/{sha}")[1]
         return base64.b64decode(data.get("content", "")).decode("utf-8", "replace")
 
-    def tree(self, repo: str, ref: str) -> list[dict[str, Any]]:
+    def tree(self, repo: str, ref: str) -> tuple[list[dict[str, Any]], bool]:
+        """The recursive tree at ``ref`` and whether GitHub truncated it (past 100,000
+        entries or 7 MB it lists only part of the tree, and says so)."""
         data = self.request(
             "GET", f"/repos/{repo}/git/trees/{quote(ref)}", params={"recursive": "1"}
         )[1]
-        return list(data.get("tree", []))
+        return list(data.get("tree", [])), bool(data.get("truncated"))
 
     def permission(self, repo: str, user: str) -> str:
         data = self.get_optional(f"/repos/{repo}/collaborators/{quote(user)}/permission")

@@ -57,6 +57,8 @@ class Project:
         self.max_fetch = max_fetch
         self.entries = {e.path: e for e in source.entries()}
         self.omitted: Counter[str] = Counter()
+        if getattr(source, "truncated", False):  # callers in the unlisted part are not seen
+            self.omitted["tree truncated by GitHub (files past its listing not traced)"] += 1
         self.fetched = 0
         self._prefetched: dict[str, bytes] = {}
         self.modules = self._module_map(prefetch)

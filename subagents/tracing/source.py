@@ -151,9 +151,11 @@ class GitHubTreeSource:
     def __init__(self, client: GitHubClient, repo: str, sha: str) -> None:
         self.client, self.repo, self.commit = client, repo, sha
         self._entries: list[TreeEntry] | None = None
+        self.truncated = False  # GitHub listed only part of the tree: a trace gap
 
     def entries(self) -> list[TreeEntry]:
         if self._entries is None:
+            items, self.truncated = self.client.tree(self.repo, self.commit)
             self._entries = [
                 TreeEntry(
                     item["path"],
@@ -161,7 +163,7 @@ class GitHubTreeSource:
                     SUBMODULE if item.get("type") == "commit" else str(item.get("mode", "100644")),
                     int(item.get("size") or 0),
                 )
-                for item in self.client.tree(self.repo, self.commit)
+                for item in items
                 if item.get("type") in {"blob", "commit"}
             ]
         return self._entries
