@@ -80,6 +80,17 @@ def scenarios(entries: int) -> dict[str, dict[str, Any]]:
         "author=ai + verdict=human": {"author_type": "ai", "verdict": "human"},
         f"rare reason code ({RARE})": {"code": RARE},
         "date range (one day)": {"since": "2026-01-05", "until": "2026-01-05"},
+        "no match (ai + approve, a day before the log)": {
+            "author_type": "ai",
+            "verdict": "approve",
+            "since": "2025-12-30",
+            "until": "2025-12-30",
+        },
+        "repo + verdict + author": {
+            "repo": "org/repo7",
+            "verdict": "human",
+            "author_type": "ai",
+        },
     }
 
 
