@@ -16,7 +16,7 @@ from typing import Any
 
 import structlog
 from pydantic import BaseModel, Field
-from sqlalchemy import Engine, Select, and_, func, select, update
+from sqlalchemy import Engine, Select, and_, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from reviewer.store.db import reading
@@ -25,6 +25,7 @@ from reviewer.store.models import AuditDecisionIndex, AuditDecisionReason, Audit
 BATCH = 5000
 PAGE = 50
 REQUEST_SYNC_LIMIT = 20_000
+ANALYZE_AFTER = 10_000
 log = structlog.get_logger("reviewer.report")
 
 
@@ -65,7 +66,9 @@ class SyncResult(BaseModel):
     behind: int  # audit entries not yet read into the index
 
 
-def sync(engine: Engine, limit: int | None = None) -> SyncResult:
+def sync(
+    engine: Engine, limit: int | None = None, analyze_after: int = ANALYZE_AFTER
+) -> SyncResult:
     """Index decisions appended since the last sync, reading at most ``limit`` entries
     (all when None): a request catches up on what arrived since the last one, and the
     background indexer of ``reviewer serve`` does the long first build."""
@@ -106,6 +109,11 @@ def sync(engine: Engine, limit: int | None = None) -> SyncResult:
             conn.execute(update(AuditIndexHead).where(AuditIndexHead.id == 1).values(seq=upto))
         added += len(decisions)
         cursor = upto
+    if added and added >= analyze_after:
+        # Fresh statistics let the planner pick the most selective index for a filter
+        # combination (without them a no-match pair of filters walks a whole index range).
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE audit_decision_index"))
     return SyncResult(added=added, behind=head - cursor)
 
 

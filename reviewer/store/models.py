@@ -222,6 +222,8 @@ class AuditDecisionIndex(Base):
         Index("ix_adi_verdict_seq", "verdict", "seq"),
         Index("ix_adi_author_seq", "author_type", "seq"),
         Index("ix_adi_at", "at"),
+        Index("ix_adi_verdict_author_seq", "verdict", "author_type", "seq"),
+        Index("ix_adi_repo_verdict_seq", "repo", "verdict", "seq"),
     )
 
 
