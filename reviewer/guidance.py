@@ -152,7 +152,7 @@ class GuidanceRule(BaseModel):
     def _query_compiles(self) -> GuidanceRule:
         if self.query is None:
             return self
-        from subagents.querypatterns import QUERY_LANGUAGES, compile_query
+        from subagents.querypatterns import QUERY_LANGUAGES, check_query
 
         usable = [lang for lang in self.languages if lang in QUERY_LANGUAGES]
         if not usable:
@@ -161,7 +161,7 @@ class GuidanceRule(BaseModel):
             )
         for language in usable:
             try:
-                compile_query(language, self.query)
+                check_query(language, self.query)
             except Exception as exc:
                 raise ValueError(f"query does not compile for {language}: {exc}") from exc
         return self

@@ -16,14 +16,38 @@ import tree_sitter as ts
 
 from subagents.tracing.languages import grammar, language_for, parser
 
-# Guidance language name -> the tracer's grammar name.
-QUERY_LANGUAGES = {"python": "python", "javascript": "javascript",
-                   "typescript": "typescript", "go": "go", "java": "java"}  # fmt: skip
+# Guidance language name -> the tracer's grammars that parse its files (a `typescript` rule
+# also reads `.tsx`; JSX forms exist only in the `javascript` and `tsx` grammars).
+QUERY_LANGUAGES: dict[str, tuple[str, ...]] = {
+    "python": ("python",), "javascript": ("javascript",), "typescript": ("typescript", "tsx"),
+    "go": ("go",), "java": ("java",),
+}  # fmt: skip
 
 
 @functools.cache
-def compile_query(language: str, source: str) -> ts.Query:
-    return ts.Query(grammar(QUERY_LANGUAGES[language]), source)
+def compile_query(grammar_name: str, source: str) -> ts.Query:
+    return ts.Query(grammar(grammar_name), source)
+
+
+@functools.cache
+def _usable(grammar_name: str, source: str) -> ts.Query | None:
+    """The query for one grammar, or None when it names nodes that grammar lacks."""
+    try:
+        return compile_query(grammar_name, source)
+    except Exception:
+        return None
+
+
+def check_query(language: str, source: str) -> None:
+    """Raise when ``source`` compiles for none of the grammars of guidance ``language``."""
+    errors: list[str] = []
+    for name in QUERY_LANGUAGES[language]:
+        try:
+            compile_query(name, source)
+            return
+        except Exception as exc:
+            errors.append(str(exc))
+    raise ValueError("; ".join(errors))
 
 
 def _runs(lines: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
@@ -41,12 +65,11 @@ def query_hits(
 ) -> list[tuple[int, int]]:
     """(first line, last line) in the new file of each node the query flags."""
     spec = language_for(path)
-    language = next((g for g, name in QUERY_LANGUAGES.items()
-                     if g in languages and spec is not None and spec.name.startswith(name)),
-                    None)  # fmt: skip
-    if spec is None or language is None:
+    if spec is None or not any(spec.name in QUERY_LANGUAGES.get(g, ()) for g in languages):
         return []
-    compiled = compile_query(language, query)
+    compiled = _usable(spec.name, query)
+    if compiled is None:
+        return []
     hits: list[tuple[int, int]] = []
     for run in _runs(added):
         text = textwrap.dedent("\n".join(line for _, line in run))

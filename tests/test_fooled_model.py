@@ -103,6 +103,16 @@ def test_ruff_bandit_flags_sql_built_from_strings_on_added_lines_only(git_repo, 
     assert sql[0]["severity"] == "major" and result["verdict"] == "human"
 
 
+def test_html_from_data_in_javascript_is_held_by_rule(git_repo, tmp_path, fake_models):
+    repo = pr(git_repo, "Show the customer's name on the receipt page",
+              {"web/receipt.js": "export function showName(el, name) {\n"
+                                 "  el.innerHTML = '<b>' + name + '</b>';\n}\n"})  # fmt: skip
+    result = review(repo, tmp_path, fake_models)
+    assert result["verdict"] == "human" and "finding.major" in codes(result)
+    [finding] = [f for f in result["findings"] if f["rule_ids"] == ["js.inner-html"]]
+    assert (finding["path"], finding["start_line"]) == ("web/receipt.js", 2)
+
+
 def test_auth_module_by_name_is_sensitive_and_a_test_key_is_minor(git_repo, tmp_path,
                                                                   fake_models):  # fmt: skip
     pem = ("-----BEGIN RSA PRIVATE KEY-----\n"

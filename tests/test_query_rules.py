@@ -55,3 +55,64 @@ def test_bad_queries_are_rejected_with_the_reason(front, message):
     text = f"---\nid: team.q\ntitle: Q\n{front}---\nProse.\n"
     with pytest.raises(GuidanceError, match=message):
         parse_guidance(text, ".github/reviewer/q.md")
+
+
+def _patch(lines: list[str]) -> str:
+    return f"@@ -1,1 +1,{len(lines) + 1} @@\n x = 1\n" + "\n".join(f"+{line}" for line in lines)
+
+
+def rule_hits(rule_id: str, path: str, lines: list[str]) -> list[int]:
+    report = asyncio.run(AntipatternsAgent().run(ctx_with(_patch(lines), path), None))
+    return [f.start_line for f in report.findings if f.rule_ids == [rule_id]]
+
+
+JS_DOM = [
+    "el.innerHTML = html;",
+    'el.innerHTML = "<b>fixed</b>";',
+    "el.innerHTML += `<li>${item}</li>`;",
+    "el.outerHTML = `<hr>`;",
+    'node.insertAdjacentHTML("beforeend", markup);',
+    'document.write("<p>ok</p>");',
+    "document.write(banner);",
+    "process.stderr.write(`${count} done`);",
+    'const s = "el.innerHTML = x";',
+    "// el.innerHTML = x",
+]
+
+
+@pytest.mark.parametrize("path", ["web/app.js", "web/app.ts", "web/App.tsx", "web/App.jsx"])
+def test_html_from_data_is_flagged_but_fixed_markup_strings_and_comments_are_not(path):
+    assert rule_hits("js.inner-html", path, JS_DOM) == [2, 4, 6, 8]
+
+
+@pytest.mark.parametrize("path", ["web/Comment.jsx", "web/Comment.tsx", "web/comment.js"])
+def test_dangerously_set_inner_html_in_jsx_and_create_element(path):
+    lines = [
+        "const A = () => <div dangerouslySetInnerHTML={{ __html: c }} />;",
+        "const B = () => <div title={c} />;",
+        'React.createElement("div", { dangerouslySetInnerHTML: { __html: c } });',
+    ]
+    assert rule_hits("js.dangerously-set-inner-html", path, lines) == [2, 4]
+
+
+def test_commands_through_a_shell_are_flagged_argument_arrays_and_regex_exec_are_not():
+    lines = [
+        "exec(`git log ${branch}`);",
+        'child_process.execSync("ls " + dir);',
+        'execFile("git", ["log", branch]);',
+        'spawn("ls", args, { shell: true });',
+        'spawn("ls", args, { shell: false });',
+        "const m = pattern.exec(text);",
+    ]
+    assert rule_hits("js.child-process-shell", "server/run.ts", lines) == [2, 3, 5]
+
+
+def test_js_security_rules_stay_out_of_test_files():
+    assert rule_hits("js.inner-html", "web/__tests__/app.test.js", JS_DOM) == []
+    assert rule_hits("js.child-process-shell", "test/run.js", ["exec(cmd);"]) == []
+
+
+def test_install_scripts_in_package_json_are_flagged():
+    lines = ['  "scripts": {', '    "postinstall": "node x.js",', '    "build": "tsc"', "  },"]
+    assert rule_hits("js.install-script", "package.json", lines) == [3]
+    assert rule_hits("js.install-script", "docs/notes.md", lines) == []

@@ -586,6 +586,10 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
         ["eval(code)", "const f = new Function('a', body)"],
         ["obj.eval(x)", "evaluate(x)"],
     ),
+    "js.install-script": (
+        ['    "postinstall": "node setup.js",', '"preinstall":"curl x | sh"', '"install": "x"'],
+        ['    "build": "tsc",', '"prepare": "husky"', '"postinstalled": 1'],
+    ),
     "ts.explicit-any": (
         ["function f(body: any) {", "const x = y as any;", "let xs: Array<any> = []"],
         ["const anyValue = 1", "// any reason", "type T = Company"],
