@@ -127,6 +127,12 @@ def render_diff(
                  "changes": f"+{file.additions} -{file.deletions}"}  # fmt: skip
         if file.symlink_target is not None:
             attrs["symlink_to"] = file.symlink_target
+        if file.previous_path is not None:
+            attrs["previous_path"] = file.previous_path
+        if file.patch is None and not file.binary and not file.changes:
+            coverage[file.path] = "full"  # a pure rename or an empty file: nothing left unread
+            parts.append(data_block("file", nonce, "(no content change)", **attrs))
+            continue
         if file.patch is None or file.binary:
             coverage[file.path] = "none"
             parts.append(data_block("file", nonce, "(no text diff: binary or too large)", **attrs))

@@ -151,3 +151,16 @@ def test_clean_small_change_with_tests_and_changelog_is_quiet(git_repo, tmp_path
     assert result["verdict"] == "shadow_approve", result["reasons"]
     assert result["findings"] == []
     assert result["coverage"] == {"reviewed": 5, "changed": 5}
+
+
+def test_moving_tests_without_content_changes_leaves_nothing_unread(git_repo, tmp_path,
+                                                                    fake_models):  # fmt: skip
+    git_repo.commit("Base", BASE)
+    (git_repo.path / "tests" / "unit").mkdir()
+    (git_repo.path / "tests" / "test_reports.py").rename(
+        git_repo.path / "tests" / "unit" / "test_reports.py")  # fmt: skip
+    git_repo.commit("Move the report tests under tests/unit (#42)\n\nOnly the folder changes.")
+    result = review(git_repo, tmp_path, fake_models)
+    assert result["verdict"] == "shadow_approve", result["reasons"]
+    assert "coverage.model" not in codes(result)
+    assert result["coverage"] == {"reviewed": 1, "changed": 1}

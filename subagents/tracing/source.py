@@ -151,6 +151,7 @@ class GitHubTreeSource:
     def __init__(self, client: GitHubClient, repo: str, sha: str) -> None:
         self.client, self.repo, self.commit = client, repo, sha
         self._entries: list[TreeEntry] | None = None
+        self._blobs: dict[str, bytes] = {}  # by blob SHA: a second reader costs no request
         self.truncated = False  # GitHub listed only part of the tree: a trace gap
 
     def entries(self) -> list[TreeEntry]:
@@ -171,11 +172,12 @@ class GitHubTreeSource:
     def read(self, entries: list[TreeEntry]) -> dict[str, bytes]:
         """Blobs in batches of ``BLOB_BATCH`` per GraphQL request, so a cold trace of a
         10-file change costs one request, not ten; a blob GraphQL truncates is read
-        through the REST blobs API."""
-        result: dict[str, bytes] = {}
+        through the REST blobs API. Blobs read before (by SHA) are served from memory."""
+        result = {e.path: self._blobs[e.sha] for e in entries if e.sha in self._blobs}
+        missing = [e for e in entries if e.path not in result]
         owner, name = self.repo.split("/", 1)
-        for start in range(0, len(entries), BLOB_BATCH):
-            batch = entries[start : start + BLOB_BATCH]
+        for start in range(0, len(missing), BLOB_BATCH):
+            batch = missing[start : start + BLOB_BATCH]
             fields = " ".join(
                 f'b{i}: object(oid: "{e.sha}") {{ ... on Blob {{ text isBinary isTruncated }} }}'
                 for i, e in enumerate(batch)
@@ -196,6 +198,8 @@ class GitHubTreeSource:
                     result[entry.path] = self._rest_blob(entry)
                 else:
                     result[entry.path] = str(blob["text"]).encode("utf-8")
+                if entry.sha:
+                    self._blobs[entry.sha] = result[entry.path]
         return result
 
     def _rest_blob(self, entry: TreeEntry) -> bytes:
