@@ -152,12 +152,11 @@ def gate_coverage(ctx: ReviewContext, _: list[SubAgentReport]) -> list[Reason]:
     )
     if not missing:
         return []
-    shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
     return [
         Reason(
             source="coverage",
             code="coverage.partial",
-            message=f"{len(missing)} changed file(s) could not be reviewed: {shown}",
+            message=f"{len(missing)} changed file(s) could not be reviewed: {_listed(missing)}",
         )
     ]
 
