@@ -21,7 +21,7 @@ BASE = {
     "shop/__init__.py": "",
     "shop/reports.py": "def total(db, day):\n"
     '    return db.execute("SELECT 1 WHERE d = ?", (day,))\n',
-    "tests/test_reports.py": "def test_total():\n    assert True\n",
+    "tests/test_reports.py": "def test_total():\n    assert sum([1, 2]) == 3\n",
     "AGENTS.md": "# Notes for agents\n\nRun pytest.\n",
     "pyproject.toml": '[build-system]\nrequires = ["setuptools"]\n\n[project]\nname = "shop"\n'
     'dependencies = [\n  "requests==2.32.3",\n]\n\n[tool.ruff]\nline-length = 100\n',
