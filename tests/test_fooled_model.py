@@ -8,13 +8,10 @@ ordinary clean changes stay quiet.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
+from tests.cli import reviewed
 from tests.conftest import GitRepo
 
 BASE = {
@@ -30,14 +27,7 @@ BASE = {
 
 
 def review(repo: GitRepo, tmp_path: Path, fake_models: Any) -> dict[str, Any]:
-    env = {**os.environ, **fake_models.env(), "REVIEWER_DATABASE_URL": f"sqlite:///{tmp_path}/r.db"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "reviewer.cli.main", "review", "--repo", str(repo.path),
-         "--base", "HEAD~1", "--format", "json", "--no-audit"],
-        capture_output=True, text=True, env=env, timeout=180,
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
-    result: dict[str, Any] = json.loads(proc.stdout)
+    result = reviewed(repo.path, tmp_path / "r.db", fake_models.env())
     assert all(r["status"] == "ok" for r in result["reports"]), "the model answered every part"
     return result
 

@@ -4,9 +4,6 @@ on a real local review."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -14,6 +11,7 @@ from typer.testing import CliRunner
 from reviewer.cli.main import app
 from reviewer.guidance import load_default_guidance, parse_guidance
 from reviewer.guidance_merge import merge_guidance, rules_for_file
+from tests.cli import reviewed
 from tests.conftest import GitRepo
 
 runner = CliRunner()
@@ -153,25 +151,13 @@ def test_merge_replaces_disables_and_keeps_repo_docs() -> None:
     assert rule.severity == "major" and doc.source.endswith("legacy.md")
 
 
-def review_json(repo: Path, db: Path) -> dict:
-    env = {**os.environ, "REVIEWER_DATABASE_URL": f"sqlite:///{db}"}
-    env.pop("REVIEWER_MODELS", None)
-    proc = subprocess.run(
-        [sys.executable, "-m", "reviewer.cli.main", "review", "--repo", str(repo),
-         "--base", "HEAD~1", "--format", "json", "--no-audit"],
-        capture_output=True, text=True, env=env, timeout=120,
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
-
-
 def test_repo_override_disables_a_default_rule_in_a_local_review(git_repo, tmp_path):
     repo_with(git_repo, {"off.md": DISABLE})
     git_repo.commit(
         "Log the count\n\nPrints the count for debugging.",
         {"app/main.py": "x = 1\nprint(x)\ntry:\n    x += 1\nexcept:\n    raise\n"},
     )
-    result = review_json(git_repo.path, tmp_path / "r.db")
+    result = reviewed(git_repo.path, tmp_path / "r.db")
     cited = {rule for f in result["findings"] for rule in f["rule_ids"]}
     assert "py.bare-except" in cited, "other default rules still apply"
     assert "py.debug-print" not in cited

@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.cli import review_json
 from tests.conftest import GitRepo, git
-from tests.test_local_review import AWS_KEY, review_json
+from tests.test_local_review import AWS_KEY
 
 
 def _review(repo: GitRepo, tmp_path: Path) -> dict:
-    result = review_json(repo.path, tmp_path)
+    result = review_json(repo.path, tmp_path / "r.db")
     assert result.returncode in (0, 1), result.stderr
     return json.loads(result.stdout)
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli import review_json, run_reviewer
 from tests.conftest import GitRepo, git
 
 AWS_KEY = "AKIA" + "Z7QX3KDN5LPR2WMT"
@@ -31,38 +30,6 @@ REPORT_KEYS = {
 }
 
 
-def run_cli(
-    *args: str, db: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "REVIEWER_DATABASE_URL": f"sqlite:///{db}", **(env or {})}
-    env.pop("REVIEWER_MODELS", None)
-    return subprocess.run(
-        [sys.executable, "-m", "reviewer.cli.main", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-
-
-def review_json(
-    repo: Path, tmp_path: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """``reviewer review --format json --no-audit`` of the repo's latest commit."""
-    return run_cli(
-        "review",
-        "--repo",
-        str(repo),
-        "--base",
-        "HEAD~1",
-        "--format",
-        "json",
-        "--no-audit",
-        db=tmp_path / "r.db",
-        env=env,
-    )
-
-
 @pytest.fixture
 def risky_repo(git_repo: GitRepo) -> GitRepo:
     git_repo.commit(
@@ -80,7 +47,7 @@ def risky_repo(git_repo: GitRepo) -> GitRepo:
 
 
 def test_json_review_of_committed_aws_key_and_workflow_change(risky_repo, tmp_path):
-    proc = run_cli(
+    proc = run_reviewer(
         "review",
         "--repo",
         str(risky_repo.path),
@@ -117,14 +84,14 @@ def test_json_review_of_committed_aws_key_and_workflow_change(risky_repo, tmp_pa
         "github_requests",
         "duration_ms",
     }
-    audit = run_cli("audit", "query", db=tmp_path / "r.db")
+    audit = run_reviewer("audit", "query", db=tmp_path / "r.db")
     entries = [json.loads(line) for line in audit.stdout.splitlines()]
     assert len(entries) == 1 and entries[0]["payload"]["verdict"] == "human"
-    assert run_cli("audit", "verify", db=tmp_path / "r.db").returncode == 0
+    assert run_reviewer("audit", "verify", db=tmp_path / "r.db").returncode == 0
 
 
 def test_markdown_review_is_readable(risky_repo, tmp_path):
-    proc = run_cli(
+    proc = run_reviewer(
         "review", "--repo", str(risky_repo.path), "--base", "HEAD~1", db=tmp_path / "r.db"
     )
     assert proc.returncode == 0, proc.stderr
@@ -149,7 +116,7 @@ def test_no_model_never_approves_even_a_clean_change(git_repo, tmp_path):
     git_repo.commit(
         "Fix typo in README\n\nFixes #12. Tested by reading it.", {"README.md": "hello world\n"}
     )
-    proc = review_json(git_repo.path, tmp_path)
+    proc = review_json(git_repo.path, tmp_path / "r.db")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["verdict"] == "human"
 
@@ -172,7 +139,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, setup, base, message):
         repo.commit("one", {"a.txt": "1\n"})
         if setup == "two":
             repo.commit("two", {"a.txt": "2\n"})
-    proc = run_cli("review", "--repo", str(path), "--base", base, db=tmp_path / "r.db")
+    proc = run_reviewer("review", "--repo", str(path), "--base", base, db=tmp_path / "r.db")
     assert proc.returncode == 2
     assert message in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -188,7 +155,7 @@ def test_policy_and_guidance_come_from_the_base_not_the_head(git_repo, tmp_path)
             "src/a.py": "x = 2\n",
         },
     )
-    proc = review_json(git_repo.path, tmp_path)
+    proc = review_json(git_repo.path, tmp_path / "r.db")
     result = json.loads(proc.stdout)
     codes = {r["code"] for r in result["reasons"]}
     assert "policy.self_edit" in codes and result["verdict"] == "human"
@@ -197,7 +164,7 @@ def test_policy_and_guidance_come_from_the_base_not_the_head(git_repo, tmp_path)
 def test_invalid_policy_on_base_sends_to_human_with_the_error(git_repo, tmp_path):
     git_repo.commit("Initial", {".github/reviewer.yml": "version: 1\nlimits: {max_flies: 3}\n"})
     git_repo.commit("Change", {"src/a.py": "x = 2\n"})
-    proc = review_json(git_repo.path, tmp_path)
+    proc = review_json(git_repo.path, tmp_path / "r.db")
     reasons = json.loads(proc.stdout)["reasons"]
     invalid = [r for r in reasons if r["code"] == "policy.invalid"]
     assert invalid and "max_flies" in invalid[0]["message"]
@@ -209,10 +176,10 @@ def test_local_decisions_are_filed_under_the_origin_remote(git_repo, tmp_path):
     subprocess.run(["git", "-C", str(git_repo.path), "remote", "add", "origin",
                     "git@github.com:acme/widgets.git"], check=True)  # fmt: skip
     db = tmp_path / "r.db"
-    assert (
-        run_cli("review", "--repo", str(git_repo.path), "--base", "HEAD~1", db=db).returncode == 0
-    )
-    [entry] = [json.loads(line) for line in run_cli("audit", "query", db=db).stdout.splitlines()]
+    proc = run_reviewer("review", "--repo", str(git_repo.path), "--base", "HEAD~1", db=db)
+    assert proc.returncode == 0
+    lines = run_reviewer("audit", "query", db=db).stdout.splitlines()
+    [entry] = [json.loads(line) for line in lines]
     assert entry["repo"] == "acme/widgets" and entry["pr"] is None
     assert entry["head_sha"] == git(git_repo.path, "rev-parse", "HEAD").strip()
 
@@ -229,7 +196,7 @@ def test_uncommitted_work_is_reviewed_and_said_so(git_repo: GitRepo, tmp_path: P
     git_repo.write("debug.log", "ignored\n")  # ignored by .gitignore
     status = git(git_repo.path, "status", "--porcelain")
 
-    proc = run_cli("review", "--repo", str(git_repo.path), "--base", "HEAD~1", "--format",
+    proc = run_reviewer("review", "--repo", str(git_repo.path), "--base", "HEAD~1", "--format",
                    "json", "--no-audit", db=tmp_path / "r.db")  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
@@ -237,7 +204,7 @@ def test_uncommitted_work_is_reviewed_and_said_so(git_repo: GitRepo, tmp_path: P
     assert any(f["path"] == "app/new.py" and f["start_line"] == 3 for f in result["findings"])
     assert git(git_repo.path, "status", "--porcelain") == status, "the index was touched"
 
-    markdown = run_cli("review", "--repo", str(git_repo.path), "--base", "HEAD~1",
+    markdown = run_reviewer("review", "--repo", str(git_repo.path), "--base", "HEAD~1",
                        "--no-audit", db=tmp_path / "r.db")  # fmt: skip
     header = markdown.stdout.splitlines()[2]
     head = git(git_repo.path, "rev-parse", "HEAD").strip()
@@ -246,18 +213,18 @@ def test_uncommitted_work_is_reviewed_and_said_so(git_repo: GitRepo, tmp_path: P
     )
     assert header.endswith(f"on top of {head[:10]}**")
 
-    committed = run_cli("review", "--repo", str(git_repo.path), "--base", "HEAD~1", "--head",
+    committed = run_reviewer("review", "--repo", str(git_repo.path), "--base", "HEAD~1", "--head",
                         "HEAD", "--format", "json", "--no-audit", db=tmp_path / "r.db")  # fmt: skip
     assert json.loads(committed.stdout)["coverage"] == {"reviewed": 1, "changed": 1}
 
 
 def test_uncommitted_work_alone_against_head(git_repo: GitRepo, tmp_path: Path) -> None:
     git_repo.commit("Initial", {"app/core.py": "def f():\n    return 1\n"})
-    clean = run_cli("review", "--repo", str(git_repo.path), "--base", "HEAD", "--no-audit",
+    clean = run_reviewer("review", "--repo", str(git_repo.path), "--base", "HEAD", "--no-audit",
                     db=tmp_path / "r.db")  # fmt: skip
     assert clean.returncode == 2 and "nothing to review" in clean.stderr
     git_repo.write("app/core.py", "def f():\n    return 2\n")
-    dirty = run_cli("review", "--repo", str(git_repo.path), "--base", "HEAD", "--format",
+    dirty = run_reviewer("review", "--repo", str(git_repo.path), "--base", "HEAD", "--format",
                     "json", "--no-audit", db=tmp_path / "r.db")  # fmt: skip
     assert dirty.returncode == 0, dirty.stderr
     assert json.loads(dirty.stdout)["coverage"] == {"reviewed": 1, "changed": 1}

@@ -4,9 +4,6 @@ and what no model answer can do (lift a gate, see a secret, approve by being ask
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from decimal import Decimal
 
 import pytest
@@ -17,6 +14,7 @@ from reviewer.llm import configured_model
 from reviewer.pipeline import ReviewResult, review
 from reviewer.policy import Policy
 from subagents.panel import PANEL_ORDER
+from tests.cli import reviewed
 from tests.fakes.github_state import make_patch
 from tests.fakes.models import CLEAN, answer, error, finding, malformed
 
@@ -213,14 +211,6 @@ def test_reviewer_review_cli_uses_the_configured_models(fake_models, git_repo, t
     git_repo.commit("Initial", {"shop/cart.py": "def total(items):\n    return 0\n"})
     new = {"shop/cart.py": "def total(items):\n    return sum(items)\n"}
     git_repo.commit("Return the sum of prices\n\nBecause totals were 0. Fixes #3.", new)
-    env = {**os.environ, **fake_models.env("openai:gpt-5-mini"),
-           "REVIEWER_DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}"}  # fmt: skip
-    proc = subprocess.run(
-        [sys.executable, "-m", "reviewer.cli.main", "review", "--repo", str(git_repo.path),
-         "--base", "HEAD~1", "--format", "json", "--no-audit"],
-        capture_output=True, text=True, env=env, timeout=60,
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
-    result = json.loads(proc.stdout)
+    result = reviewed(git_repo.path, tmp_path / "r.db", fake_models.env("openai:gpt-5-mini"))
     assert [r["model"] for r in result["reports"]] == ["openai:gpt-5-mini"] * 6
     assert result["usage"]["input_tokens"] > 0 and len(fake_models.openai.calls) == 6

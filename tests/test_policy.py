@@ -8,7 +8,7 @@ import pytest
 
 from reviewer.errors import PolicyError
 from reviewer.policy import Limits, Policy, load_policy
-from tests.test_local_review import review_json
+from tests.cli import review_json
 
 
 @pytest.mark.parametrize(
@@ -52,7 +52,7 @@ def test_local_review_applies_the_host_ceiling(git_repo, tmp_path):
     )
     git_repo.commit("Change both", {"a.txt": "2\n", "b.txt": "2\n"})
     env = {"REVIEWER_LIMITS_MAX_FILES": "1"}
-    proc = review_json(git_repo.path, tmp_path, env)
+    proc = review_json(git_repo.path, tmp_path / "r.db", env)
     assert proc.returncode == 0, proc.stderr
     codes = [r["code"] for r in json.loads(proc.stdout)["reasons"]]
     assert "size.files" in codes
@@ -95,7 +95,7 @@ def test_each_gate_fires_from_a_real_policy_file(git_repo, tmp_path, code, polic
         else:
             target.write_text(content)
     git_repo.commit("Change things\n\nBecause reasons. Fixes #1. Tested with pytest.")
-    proc = review_json(git_repo.path, tmp_path)
+    proc = review_json(git_repo.path, tmp_path / "r.db")
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert code in [r["code"] for r in result["reasons"]]

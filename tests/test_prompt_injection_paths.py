@@ -5,12 +5,10 @@ the scripted model server recording every request."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
+from tests.cli import review_json
 from tests.conftest import GitRepo
 
 PLANTED = (
@@ -25,15 +23,7 @@ def test_instructions_planted_in_a_file_name_stay_inside_data_blocks(
 ) -> None:
     git_repo.commit("Initial import", {"README.md": "hello\n"})
     git_repo.commit("Add the bucket", {PLANTED: 'resource "x" "y" {}\n'})
-    args = ["review", "--repo", str(git_repo.path), "--base", "HEAD~1", "--format", "json"]
-    env = {**os.environ, "REVIEWER_DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}"}
-    result = subprocess.run(
-        [sys.executable, "-m", "reviewer.cli.main", *args, "--no-audit"],
-        capture_output=True,
-        text=True,
-        env={**env, **fake_models.env()},
-        timeout=180,
-    )
+    result = review_json(git_repo.path, tmp_path / "r.db", fake_models.env(), timeout=180)
     assert result.returncode in (0, 1), result.stderr
     output = json.loads(result.stdout)
     sensitive = [f for f in output["findings"] if f["path"] == PLANTED]
