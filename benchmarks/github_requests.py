@@ -22,9 +22,10 @@ from pathlib import Path
 import httpx
 
 from benchmarks.chaos import make_pr
+from reviewer.github.handlers import make_handlers
 from reviewer.logs import configure_logging
 from reviewer.queue import JobKind, JobRequest
-from reviewer.runtime import build_runtime, github_handlers
+from reviewer.runtime import build_runtime
 from reviewer.settings import Settings
 from tests.fakes import FakeGitHub, generate_app_keypair, running
 
@@ -57,7 +58,7 @@ def main() -> None:
             github_seconds_between_writes=0,
         )
         runtime = build_runtime(settings)
-        runtime.handlers.update(github_handlers(runtime))
+        runtime.handlers.update(make_handlers(runtime))
         worker = runtime.worker("bench")
         durations, counts = [], []
         per_endpoint: Counter[str] = Counter()

@@ -40,7 +40,8 @@ class Runtime:
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    """Database, queue and audit log; workers add ``github_handlers`` on top."""
+    """Database, queue and audit log; workers add ``reviewer.github.handlers.make_handlers``
+    on top (this module never imports the layers above it)."""
     engine = open_database(settings.database_url)
     queue = make_queue(settings, engine)
     audit = AuditLog(engine, audit_signer(settings), settings.audit_checkpoint_every)
@@ -70,11 +71,3 @@ def make_queue(settings: Settings, engine: Engine) -> JobQueue:
 def audit_signer(settings: Settings) -> CheckpointSigner | None:
     key = settings.audit_signing_key
     return CheckpointSigner.from_setting(key.get_secret_value() if key else None)
-
-
-def github_handlers(runtime: Runtime) -> dict[JobKind, Handler]:
-    """Handlers that review PRs on GitHub; empty when no App credentials are configured,
-    so such jobs wait in the queue (and ``reviewer jobs list`` shows them)."""
-    from reviewer.github.jobs import make_handlers
-
-    return make_handlers(runtime)

@@ -199,11 +199,12 @@ def github_settings(github_env):
 @pytest.fixture
 def runtime(github_settings):
     """Database, queue, audit log and every GitHub job handler, in-process."""
+    from reviewer.github.handlers import make_handlers
     from reviewer.queue import JobKind
-    from reviewer.runtime import build_runtime, github_handlers
+    from reviewer.runtime import build_runtime
 
     runtime = build_runtime(github_settings)
-    runtime.handlers.update(github_handlers(runtime))
+    runtime.handlers.update(make_handlers(runtime))
     assert set(runtime.handlers) == set(JobKind)
     return runtime
 

@@ -9,9 +9,10 @@ from reviewer.aggregator import Coverage, Decision
 from reviewer.github.auth import AppCredentials, InstallationTokens
 from reviewer.github.client import GitHubClient
 from reviewer.github.context import build_github_context
+from reviewer.github.handlers import make_handlers
 from reviewer.publish import publish, start_check
 from reviewer.queue import JobKind, JobRequest, JobState
-from reviewer.runtime import build_runtime, github_handlers
+from reviewer.runtime import build_runtime
 from subagents.base import Finding, Severity
 from tests.conftest import INSTALLATION_ID, REPO
 from tests.test_github_e2e import BODY, NEW, OLD, wait_for
@@ -103,7 +104,7 @@ def test_expired_token_mid_job_is_reminted(fake_github, runtime):
 
 def test_push_during_review_cancels_old_check_and_new_head_wins(fake_github, github_settings):
     runtime = build_runtime(github_settings.model_copy(update={"job_lease_seconds": 0.6}))
-    runtime.handlers.update(github_handlers(runtime))
+    runtime.handlers.update(make_handlers(runtime))
     pull = make_pull(fake_github, 5)
     old_sha = pull.head_sha
     old_job = enqueue(runtime, pull)

@@ -20,9 +20,10 @@ from fastapi.testclient import TestClient
 from benchmarks.chaos import chaos_env, run_chaos
 from reviewer.app import create_app
 from reviewer.github.auth import AppCredentials
+from reviewer.github.handlers import make_handlers
 from reviewer.github.redeliver import RedeliverySweeper
 from reviewer.queue import JobKind, JobRequest, JobState
-from reviewer.runtime import build_runtime, github_handlers, make_queue
+from reviewer.runtime import build_runtime, make_queue
 from reviewer.settings import Settings
 from reviewer.store.db import open_database
 from tests.conftest import APP_ID, INSTALLATION_ID, REPO, WEBHOOK_SECRET, pr_payload, signed
@@ -132,7 +133,7 @@ def test_github_fault_bursts_on_postgres_complete_and_never_approve(
         }
     )
     runtime = build_runtime(settings)
-    runtime.handlers.update(github_handlers(runtime))
+    runtime.handlers.update(make_handlers(runtime))
     pulls = [make_pull(fake_github, n) for n in range(1, 5)]
     for pull in pulls:
         runtime.queue.enqueue(

@@ -12,8 +12,8 @@ from reviewer.cli.common import fail, friendly_errors, note, settings
 
 if TYPE_CHECKING:
     from reviewer.eval import EvalResults
-    from reviewer.eval.harness import CaseRun
     from reviewer.eval.metrics import Metrics
+    from reviewer.eval.runs import CaseRun
 
 app = typer.Typer(help="Replay a dataset through the pipeline and compare results.")
 

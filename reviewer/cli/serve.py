@@ -84,9 +84,10 @@ def serve(
 
     from reviewer.app import create_app
     from reviewer.audit_api import audit_router
+    from reviewer.github.handlers import make_handlers
     from reviewer.llm import slots
     from reviewer.logs import configure_logging, log
-    from reviewer.runtime import build_runtime, github_handlers
+    from reviewer.runtime import build_runtime
 
     config = settings()
     configure_logging(config.log_format, config.log_level)
@@ -108,7 +109,7 @@ def serve(
         note("warning: accepting unsigned webhooks")
     slots.configure(config.model_max_in_flight)
     if not no_worker:
-        runtime.handlers.update(github_handlers(runtime))
+        runtime.handlers.update(make_handlers(runtime))
         _start_sweeper(runtime, stop)
     threads = [] if no_worker else _start_workers(runtime, workers, stop)
     # uvicorn handles SIGTERM/SIGINT (stops accepting, finishes open requests), then raises
@@ -138,9 +139,10 @@ def worker(
 ) -> None:
     """Run workers only (API-less hosts); any number may share one database."""
     from reviewer import metrics
+    from reviewer.github.handlers import make_handlers
     from reviewer.llm import slots
     from reviewer.logs import configure_logging, log
-    from reviewer.runtime import build_runtime, github_handlers
+    from reviewer.runtime import build_runtime
 
     config = settings()
     configure_logging(config.log_format, config.log_level)
@@ -148,7 +150,7 @@ def worker(
     if metrics_port:
         token = config.metrics_token.get_secret_value() if config.metrics_token else None
         metrics.serve_metrics(metrics_port, runtime.queue, token=token)
-    runtime.handlers.update(github_handlers(runtime))
+    runtime.handlers.update(make_handlers(runtime))
     slots.configure(config.model_max_in_flight)
     if once:
         import asyncio

@@ -2,9 +2,10 @@
 measure findings and verdicts (``reviewer eval run|report``; method in docs/eval.md)."""
 
 from reviewer.eval.dataset import Case, ExpectedFinding, load_dataset, materialise
-from reviewer.eval.harness import CaseRun, EvalResults, run_dataset
+from reviewer.eval.harness import EvalResults, run_dataset
 from reviewer.eval.matching import DEFAULT_TOLERANCE, match_findings
 from reviewer.eval.metrics import Metrics, compute_metrics
+from reviewer.eval.runs import CaseRun
 
 __all__ = [
     "DEFAULT_TOLERANCE",

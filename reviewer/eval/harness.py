@@ -9,37 +9,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from reviewer.context import build_local_context
 from reviewer.eval.dataset import Case, ExpectedFinding, materialise
-from reviewer.eval.matching import DEFAULT_TOLERANCE, Judge, Match, match_findings
+from reviewer.eval.matching import DEFAULT_TOLERANCE, Judge, match_findings
 from reviewer.eval.metrics import Metrics, compute_metrics
+from reviewer.eval.runs import CaseRun
 from reviewer.llm import ModelRouter, Prompt, json_schema
 from reviewer.pipeline import review
 from reviewer.policy import Limits
 from subagents.base import Finding, SubAgent
 
 RESULTS_VERSION = 1
-
-
-class CaseRun(BaseModel):
-    case_id: str
-    label: str
-    expected_verdict: str
-    repeat: int
-    verdict: str | None = None
-    reasons: list[str] = Field(default_factory=list)
-    expected: int = 0
-    reported: list[dict[str, Any]] = Field(default_factory=list)  # findings with a path
-    pr_level: int = 0  # findings about the PR as a whole: not scored
-    matches: list[Match] = Field(default_factory=list)
-    judge_fallbacks: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cost_usd: str = "0"
-    wall_ms: int = 0
-    error: str | None = None
 
 
 class EvalResults(BaseModel):

@@ -6,12 +6,10 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-if TYPE_CHECKING:
-    from reviewer.eval.harness import CaseRun
+from reviewer.eval.runs import CaseRun
 
 APPROVING = ("approve", "shadow_approve")
 

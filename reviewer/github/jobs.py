@@ -18,7 +18,6 @@ from reviewer import feedback
 from reviewer.audit import AuditLog
 from reviewer.audit_anchor import witness_line
 from reviewer.authorship import author_signals
-from reviewer.errors import ConfigError
 from reviewer.github.approvals import Approvals
 from reviewer.github.auth import AppCredentials, InstallationTokens
 from reviewer.github.client import GitHubClient, GitHubError
@@ -41,8 +40,8 @@ from reviewer.publish import (
     start_check,
     superseded_title,
 )
-from reviewer.queue.base import JobKind, JobView
-from reviewer.worker import Handler, JobControl, PermanentJobError, Superseded
+from reviewer.queue.base import JobView
+from reviewer.worker import JobControl, PermanentJobError, Superseded
 
 if TYPE_CHECKING:
     from reviewer.runtime import Runtime
@@ -242,30 +241,6 @@ class GitHubJobs:
             await _io(fail_check, client, job.repo, run_id, f"{exc}{note}")
         except GitHubError as inner:
             log.warning("review.fail_check_failed", error=str(inner))
-
-
-def make_handlers(runtime: Runtime) -> dict[JobKind, Handler]:
-    """GitHub handlers, or none when the App is not configured (jobs then wait)."""
-    try:
-        creds = AppCredentials.from_settings(runtime.settings)
-    except ConfigError as exc:
-        log.warning("github.not_configured", reason=str(exc))
-        return {}
-    from reviewer.github.commands import FollowUps
-
-    jobs = GitHubJobs(runtime, creds)
-    follow = FollowUps(jobs)
-    return {
-        JobKind.review: jobs.review_job,
-        JobKind.command_review: follow.command_job,
-        JobKind.command_human: follow.command_job,
-        JobKind.command_explain: follow.command_job,
-        JobKind.gate: follow.gate_job,
-        JobKind.outcome: follow.outcome_job,
-        JobKind.feedback: follow.feedback_job,
-        JobKind.command_dismiss: follow.dismiss_job,
-        JobKind.rerun: jobs.rerun_job,
-    }
 
 
 def pusher(job: JobView) -> str | None:
