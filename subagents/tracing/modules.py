@@ -2,8 +2,9 @@
 
 Built from the tree's paths and its project configuration files: Python modules by the
 import roots ``roots.py`` finds (a file has a name under every root that holds it; the
-deepest explicit root names it), JavaScript/TypeScript by relative specifiers, Go by
-import path suffix (a package is a directory), Java by package path suffix.
+deepest explicit root names it), JavaScript/TypeScript by relative specifiers and the
+tree's own packages (``jsmodules.py``), Go by import path suffix (a package is a
+directory), Java by package path suffix.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ import posixpath
 from collections import defaultdict
 from pathlib import PurePosixPath
 
+from subagents.tracing.jsmodules import PACKAGE_FILE, Packages
 from subagents.tracing.languages import language_for
 from subagents.tracing.roots import EXPLICIT, PROJECT_FILES, Root, declared
 
-_JS_EXTS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
 _KIND_RANK = {"declared": 0, "project": 1, "tests": 2, "implied": 3}
 _TEST_FILE = ("test_", "conftest.py")
 
@@ -47,7 +48,12 @@ class ModuleMap:
                 self._stems[PurePosixPath(path).stem].append(path)
         self._go_dirs = {d.split(":", 1)[1] for d in self.dirs if d.startswith("go:")}
         self._inits = {p.rsplit("/", 1)[0] for p in python if p.endswith("/__init__.py")}
-        self._roots = self._find_roots(paths, python, configs or {})
+        configs = configs or {}
+        manifests = {p: d for p, d in configs.items() if posixpath.basename(p) == PACKAGE_FILE}
+        self.packages = Packages(manifests, self.files)
+        self.unreadable_configs += self.packages.unreadable
+        configs = {p: d for p, d in configs.items() if p not in manifests}
+        self._roots = self._find_roots(paths, python, configs)
         self._by_folder: dict[str, list[Root]] = defaultdict(list)
         for root in self._roots:
             self._by_folder[root.folder].append(root)
@@ -198,20 +204,7 @@ class ModuleMap:
         return rest
 
     def js_module(self, importer: str, spec: str) -> str | None:
-        if not spec.startswith("."):
-            return None
-        base = posixpath.normpath(posixpath.join(posixpath.dirname(importer), spec))
-        stem = base
-        for ext in (".js", ".mjs", ".cjs", ".jsx"):
-            stem = stem.removesuffix(ext)
-        for candidate in (
-            base,
-            *(stem + e for e in _JS_EXTS),
-            *(f"{base}/index{e}" for e in _JS_EXTS),
-        ):
-            if self.files.get(candidate) == "js":
-                return candidate
-        return None
+        return self.packages.module(importer, spec)
 
     def go_package(self, spec: str) -> list[str]:
         """Files of the repository directory whose path ends the import path ``spec``."""

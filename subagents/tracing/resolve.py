@@ -16,6 +16,9 @@ from subagents.tracing.languages import language_for
 from subagents.tracing.project import Project
 
 MAX_DEPTH = 6
+# Each re-export a name passes through costs about three levels of ``top_level``'s depth
+# (barrel files such as ``index.ts`` -> ``external.ts`` -> ``schemas.ts`` are common).
+MAX_REEXPORT_DEPTH = 30
 EXACT, TYPED, REACHABLE, NAME_ONLY = 0.9, 0.85, 0.45, 0.2
 
 
@@ -120,7 +123,7 @@ class Resolver:
         if key in self._top:
             return self._top[key]
         self._top[key] = None  # breaks import cycles
-        result = self._top_level(path, name, depth) if depth < MAX_DEPTH else None
+        result = self._top_level(path, name, depth) if depth < MAX_REEXPORT_DEPTH else None
         self._top[key] = result
         return result
 

@@ -31,6 +31,8 @@ from typing import Any
 
 PROJECT_FILES = ("pyproject.toml", "setup.cfg", "setup.py")
 CONFIG_FILES = (*PROJECT_FILES, "pytest.ini", "tox.ini")
+# Read with them for the JavaScript/TypeScript module map (``jsmodules.py``).
+OTHER_CONFIG_FILES = ("package.json",)
 MAX_CONFIGS = 200
 _SETUP_PY_DIR = re.compile(r"package_dir\s*=\s*\{\s*['\"]{2}\s*:\s*['\"]([^'\"]+)['\"]")
 _SETUP_PY_FIND = re.compile(
@@ -67,7 +69,7 @@ def config_paths(paths: Iterable[str]) -> tuple[list[str], int]:
     """Project and test configuration files of the tree, shallowest first, capped; and
     how many were left out over the cap."""
     found = sorted(
-        (p for p in paths if posixpath.basename(p) in CONFIG_FILES),
+        (p for p in paths if posixpath.basename(p) in (*CONFIG_FILES, *OTHER_CONFIG_FILES)),
         key=lambda p: (p.count("/"), p),
     )
     return found[:MAX_CONFIGS], max(len(found) - MAX_CONFIGS, 0)
