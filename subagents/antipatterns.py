@@ -4,7 +4,8 @@ Every guidance doc whose ``applies_to`` covers a changed file contributes its ru
 carry a ``pattern``; each added line a pattern matches becomes a finding that cites the
 rule id and the guidance file, so comments point at the team's own words and feedback
 on them can be counted per rule. Adjacent hits of one rule merge into one ranged finding,
-so a commented-out block is one comment, not twenty. Rules without a pattern are for the
+so a commented-out block is one comment, not twenty; a minor or info rule comments once
+per file and lists its other lines there. Rules without a pattern are for the
 model part, added later.
 """
 
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
 NAME = "antipatterns"
 MAX_LINE = 2000  # rule patterns come from repos; bound the text they run on
+QUIET = (Severity.info, Severity.minor)
 
 
 @lru_cache(maxsize=512)
@@ -69,6 +71,11 @@ def rule_findings(doc: GuidanceDoc, rule: GuidanceRule, file: ChangedFile) -> li
             (first, last, text_at.get(first, ""))
             for first, last in query_hits(file.path, rule.query, rule.languages, added)
         ]
+    spans.sort()
+    body = _body(rule, doc)
+    if spans and Severity(rule.severity) in QUIET and len(spans) > 1:
+        body += "\n\nAlso on lines " + ", ".join(_lines(f, la) for f, la, _ in spans[1:]) + "."
+        spans = spans[:1]  # a minor rule speaks once per file: more comments add noise
     return [
         Finding(
             fingerprint=fingerprint(rule.id, file.path, redact(text)),
@@ -78,11 +85,15 @@ def rule_findings(doc: GuidanceDoc, rule: GuidanceRule, file: ChangedFile) -> li
             start_line=first,
             end_line=last,
             title=rule.title,
-            body=_body(rule, doc),
+            body=body,
             rule_ids=[rule.id],
         )
         for first, last, text in spans
     ]
+
+
+def _lines(first: int, last: int) -> str:
+    return str(first) if first == last else f"{first}-{last}"
 
 
 def scan(ctx: ReviewContext) -> list[Finding]:

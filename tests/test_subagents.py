@@ -302,8 +302,18 @@ def test_antipatterns_merge_adjacent_hits_into_one_range() -> None:
     ctx = make_ctx(
         added("app/main.py", "print(1)", "print(2)", "x = 3", "print(4)"), guidance=(RULES_DOC,)
     )
+    [finding] = run(AntipatternsAgent(), ctx).findings
+    assert (finding.start_line, finding.end_line) == (1, 2)
+    assert finding.body.endswith("Also on lines 4.")  # a minor rule speaks once per file
+
+
+def test_antipatterns_major_rules_comment_on_every_place() -> None:
+    major = RULES_DOC.model_copy(
+        update={"rules": [r.model_copy(update={"severity": "major"}) for r in RULES_DOC.rules]}
+    )
+    ctx = make_ctx(added("app/main.py", "print(1)", "x = 2", "print(3)"), guidance=(major,))
     spans = [(f.start_line, f.end_line) for f in run(AntipatternsAgent(), ctx).findings]
-    assert spans == [(1, 2), (4, 4)]
+    assert spans == [(1, 1), (3, 3)]
 
 
 def test_antipatterns_with_default_guidance() -> None:
