@@ -15,6 +15,7 @@ import typer
 from reviewer.cli import audit, guidance, jobs, report, review, serve, trace
 from reviewer.cli import evaluate as eval_cli
 from reviewer.cli import feedback as feedback_cli
+from reviewer.cli import setup as setup_cli
 from reviewer.cli.conventions import EXIT_CODES, ReviewerGroup
 
 app = typer.Typer(
@@ -57,6 +58,7 @@ app.command("review")(review.review)
 app.command("serve")(serve.serve)
 app.command("worker")(serve.worker)
 app.command("trace")(trace.trace)
+app.command("setup")(setup_cli.setup)
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(audit.app, name="audit")
 app.add_typer(report.app, name="report")

@@ -150,7 +150,7 @@ class _Route:
     method: str
     pattern: re.Pattern[str]
     handler: Handler
-    auth: str  # "jwt" | "token"
+    auth: str  # "jwt" | "token" | "none"
     perm: Perm
 
 
@@ -270,13 +270,15 @@ class FakeGitHub(GitHubState):
         self._checked = threading.Condition(self.lock)
         github_spec.LIVE_FAKES.add(self)
         github_spec.load()  # parsed once per process, before any request is timed
+        self.manifests = _github_manifest.ManifestFlow()  # the App manifest flow's state
         self.app = Starlette(
             routes=[
+                *_github_manifest.web_routes(self),
                 StarletteRoute(
                     "/{path:path}",
                     self._asgi,
                     methods=["GET", "POST", "PATCH", "PUT", "DELETE", "HEAD"],
-                )
+                ),
             ]
         )
 
@@ -457,6 +459,8 @@ class FakeGitHub(GitHubState):
     # ----------------------------------------------------------------- auth
 
     def _authenticate(self, c: Call, found: _Route) -> str:
+        if found.auth == "none":
+            return "anonymous"
         scheme, _, credential = c.headers.get("authorization", "").partition(" ")
         if scheme.lower() not in {"token", "bearer"} or not credential.strip():
             if found.auth == "jwt":
@@ -1025,4 +1029,5 @@ def _is_time(value: Any) -> bool:
 
 # The handlers live in a sibling module so this file stays about the plumbing;
 # importing it registers them in _ROUTES.
+from tests.fakes import github_manifest as _github_manifest  # noqa: E402
 from tests.fakes import github_routes as _github_routes  # noqa: E402, F401
