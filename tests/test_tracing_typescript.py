@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+from subagents.tracing.facts import extract
 from subagents.tracing.query import trace_symbol
 from subagents.tracing.source import GitTreeSource
 from tests.conftest import GitRepo
@@ -52,3 +53,46 @@ def test_workspace_package_through_exports_and_barrels(git_repo: GitRepo) -> Non
     }
     found = sure_callers(git_repo, files, "packages.lib.src.v2.classic.impl.literal")
     assert found == {("packages/app/main.ts", 4), ("packages/app/main.ts", 5)}
+
+
+def test_namespace_members(git_repo: GitRepo) -> None:
+    """``namespace util { export function f() }`` defines ``util.f``: reached as
+    ``util.f()`` from an importer and as ``f()`` from inside the namespace."""
+    files = {
+        "src/util.ts": (
+            "export namespace util {\n"
+            "  export function assertEqual(a: number, b: number): void {}\n"
+            "  export function check(a: number): void {\n    assertEqual(a, 1);\n  }\n}\n"
+        ),
+        "src/use.ts": (
+            'import { util } from "./util.js";\n\nexport function run(): void {\n'
+            "  util.assertEqual(1, 2);\n}\n"
+        ),
+    }
+    found = sure_callers(git_repo, files, "src.util.util.assertEqual")
+    assert found == {("src/use.ts", 4), ("src/util.ts", 4)}
+
+
+def test_one_long_line_does_not_make_a_test_file_minified(git_repo: GitRepo) -> None:
+    """A 25 KB test with one 9,000-character fixture line is read; a bundle whose bytes
+    sit mostly on long lines is still refused, whatever its short lines."""
+    body = "".join(
+        f'test("accepts the string of case number {i} as it is written", () => {{\n'
+        f'  check("{i}");\n}});\n'
+        for i in range(200)
+    )
+    test_file = (
+        'import { check } from "../src/check.js";\n\n'
+        f'const FIXTURE = "{"x" * 9000}";\n\n{body}check(FIXTURE);\n'
+    )
+    bundle = "// banner\n" * 1000 + ("var a=function(){return 1};" * 100 + "\n") * 10
+    files = {
+        "src/check.ts": "export function check(s: string): boolean {\n  return !!s;\n}\n",
+        "tests/check.test.ts": test_file,
+        "dist/bundle.js": bundle,
+    }
+    assert len(test_file) > 20_000
+    found = sure_callers(git_repo, files, "src.check.check")
+    assert ("tests/check.test.ts", 4 + 200 * 3 + 1) in found
+    assert len(found) == 201
+    assert extract("javascript", bundle.encode()).skip == "minified"

@@ -93,7 +93,7 @@ def samples(project: Project, scope: str, limit: int) -> list[Sym]:
             Sym(path, d.qname)
             for d in facts.defs
             if d.kind in {"function", "method"} and d.name != "constructor"
-            and kinds.get(d.parent or "", "class") == "class"  # not a closure, as for Python
+            and kinds.get(d.parent or "", "class") in {"class", "namespace"}  # not a closure
         ]  # fmt: skip
     step = max(len(found) / limit, 1.0)
     return [found[int(i * step)] for i in range(min(limit, len(found)))]

@@ -219,10 +219,17 @@ class Resolver:
     # -- expressions ----------------------------------------------------------------------
 
     def resolve_name(self, path: str, scope: str | None, name: str) -> Resolved:
-        """A bare name: a typed local first, then the module's top level."""
+        """A bare name: a typed local first, then a member of an enclosing TypeScript
+        namespace, then the module's top level."""
         local = self.local_type(path, scope, name)
         if local is not None:
             return local
+        defs = self.defs(path)
+        while scope:
+            d = defs.get(scope)
+            if d is not None and d.kind == "namespace" and f"{scope}.{name}" in defs:
+                return Sym(path, f"{scope}.{name}")
+            scope = _parent(scope)
         return self.top_level(path, name)
 
     def local_type(self, path: str, scope: str | None, var: str) -> Resolved:
@@ -287,6 +294,9 @@ class Resolver:
             return self.lookup_method(base.cls, name) or self.instance_attribute(base.cls, name)
         if isinstance(base, Sym) and self.is_class(base):
             return self.lookup_method(base, name)
+        if isinstance(base, Sym) and getattr(self.definition(base), "kind", "") == "namespace":
+            member = f"{base.qname}.{name}"
+            return Sym(base.path, member) if member in self.defs(base.path) else None
         return None
 
     # -- types of results and attributes ------------------------------------------------

@@ -5,6 +5,8 @@
 (abstract_class_declaration
   name: (type_identifier) @name
   (class_heritage (extends_clause value: (_) @base))?) @definition.class
+; ``namespace util { export function f() {} }``: ``util.f``, reached as ``util.f()``.
+(internal_module name: (identifier) @name) @definition.namespace
 (required_parameter
   pattern: (identifier) @var
   type: (type_annotation (type_identifier) @type)) @bind
