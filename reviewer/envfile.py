@@ -79,6 +79,7 @@ def _kept_lines(path: Path, gone: set[str]) -> tuple[list[str], list[str]]:
 
 
 def _quote(value: str) -> str:
-    """Double-quoted with python-dotenv's escapes: one line, even for a PEM key."""
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    """Double-quoted, with python-dotenv's escapes for ``\\`` and ``"``; newlines stay real,
+    so a PEM key copied out of the file is still a PEM key."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}"'

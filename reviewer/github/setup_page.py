@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 from reviewer.github.manifest import GitHubSite, NewApp, SetupError
 
 HandleCode = Callable[[str], "Outcome"]
-"""Exchanges GitHub's code and stores what it returns; never raises."""
+"""Exchanges GitHub's code and stores what it returns."""
 
 _PAGE = Template("""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>$title</title>
@@ -133,7 +133,10 @@ class SetupPage:
             )
         with self._exchange:
             if self.outcome is None:
-                self.outcome = self.handle_code(params.get("code", ""))
+                try:
+                    self.outcome = self.handle_code(params.get("code", ""))
+                except Exception as exc:  # a bug must end the run, not leave it waiting
+                    self.outcome = Outcome(error=f"setup failed: {type(exc).__name__}: {exc}")
         if self.outcome.app is None:
             return 502, _error_page(escape(self.outcome.error))
         return 200, self._success_page(self.outcome)
