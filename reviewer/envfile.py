@@ -79,7 +79,8 @@ def _kept_lines(path: Path, gone: set[str]) -> tuple[list[str], list[str]]:
 
 
 def _quote(value: str) -> str:
-    """Double-quoted, with python-dotenv's escapes for ``\\`` and ``"``; newlines stay real,
-    so a PEM key copied out of the file is still a PEM key."""
+    """Double-quoted with python-dotenv's escapes for ``\\`` and ``"``; newlines stay real,
+    so a PEM key copied out of the file is a PEM key. (``${NAME}`` has no escape: python-dotenv
+    expands it in any quotes, so :func:`update` refuses such a value.)"""
     escaped = value.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}"'

@@ -209,6 +209,8 @@ def test_wrong_state_or_host_is_refused_and_setup_keeps_waiting(
     run = setup_runs(tmp_path, "--url", PUBLIC, "--github-url", origin)
     url = run.page_url()
     port = url.rsplit(":", 1)[1].strip("/")
+    csp = httpx.get(url).headers["content-security-policy"]
+    assert "default-src 'none'" in csp and f"form-action {origin} 'self'" in csp
     rebound = httpx.get(url, headers={"Host": f"evil.example:{port}"})
     assert rebound.status_code == 421 and "state" not in rebound.text
     forged = httpx.get(url + "callback", params={"code": "abc123", "state": "not-this-run"})
@@ -328,3 +330,27 @@ def test_fake_github_refuses_a_manifest_github_would(fake_github, origin, drop, 
     )
     assert answer.status_code == 422 and problem in answer.text
     assert fake_github.manifests.codes == {}
+
+
+def test_env_file_update_keeps_other_lines_and_refuses_what_it_cannot_write(tmp_path):
+    from reviewer import envfile
+
+    path = tmp_path / ".env"
+    path.write_text('A=1\nexport reviewer_github_app_id="7"\nB="two\nlines"')
+    tricky = 'a "q" \\ $x\n-----END-----\\n'
+    envfile.update(path, {"REVIEWER_GITHUB_APP_ID": "9", "K": tricky})
+    assert path.read_text().startswith('A=1\nB="two\nlines"\nREVIEWER_GITHUB_APP_ID="9"\n')
+    assert dotenv_values(path) == {
+        "A": "1", "B": "two\nlines", "REVIEWER_GITHUB_APP_ID": "9", "K": tricky
+    }  # fmt: skip
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+    before = path.read_text()
+    with pytest.raises(envfile.EnvFileError, match="would not read back as written"):
+        envfile.update(path, {"K": "${HOME}"})  # python-dotenv expands it in any quotes
+    assert path.read_text() == before
+    path.write_text("A=1\nthis is not a setting\n")
+    with pytest.raises(envfile.EnvFileError, match="line 2: not KEY=VALUE"):
+        envfile.update(path, {"REVIEWER_GITHUB_APP_ID": "9"})
+    assert path.read_text() == "A=1\nthis is not a setting\n"
+    assert [p.name for p in tmp_path.iterdir()] == [".env"]
