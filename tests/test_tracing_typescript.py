@@ -15,8 +15,10 @@ from tests.conftest import GitRepo
 
 
 def sure_callers(git_repo: GitRepo, files: dict[str, str], symbol: str) -> set[tuple[str, int]]:
-    """The hop-1 caller sites of ``symbol`` that are not marked ``possible``."""
-    git_repo.commit("ts", files)
+    """The hop-1 caller sites of ``symbol`` that are not marked ``possible`` (``files``
+    committed first, if any)."""
+    if files:
+        git_repo.commit("ts", files)
     trace = trace_symbol(GitTreeSource(git_repo.path), symbol, cache=False)
     return {
         (e.path, e.line)
@@ -96,3 +98,75 @@ def test_one_long_line_does_not_make_a_test_file_minified(git_repo: GitRepo) -> 
     assert ("tests/check.test.ts", 4 + 200 * 3 + 1) in found
     assert len(found) == 201
     assert extract("javascript", bundle.encode()).skip == "minified"
+
+
+SCHEMAS = (
+    "export class Schema {\n"  # 1
+    "  min(n: number): this {\n    return this;\n  }\n"  # 2-4
+    "  parse(v: unknown): unknown {\n    return v;\n  }\n"  # 5-7
+    "}\n"  # 8
+    "export class Text extends Schema {\n"  # 9
+    "  static create = (): Text => {\n    return new Text();\n  };\n"  # 10-12
+    "  email(): Text {\n    return this;\n  }\n"  # 13-15
+    "  get shape(): Shape {\n    return new Shape();\n  }\n"  # 16-18
+    "}\n"  # 19
+    "export class Num extends Schema {\n  int(): Num {\n    return this;\n  }\n}\n"  # 20-24
+    "export class Shape {\n  keys(): string[] {\n    return [];\n  }\n}\n"  # 25-29
+    "const textType = Text.create;\n"  # 30
+    "export { textType as text };\n"  # 31
+    "export function num(): Num {\n  return new Num();\n}\n"  # 32-34
+)
+
+
+def test_result_types_along_a_chain(git_repo: GitRepo) -> None:
+    """``s.text().min(1).email()``: a value re-exported under another name, a static
+    factory's annotated result, ``: this``, and a getter read as an attribute."""
+    files = {
+        "src/schemas.ts": SCHEMAS,
+        "src/index.ts": 'export * as s from "./schemas.js";\n',
+        "src/use.ts": (
+            'import { s } from "./index.js";\n\n'
+            "s.text().min(1).email();\n"  # 3
+            "s.text().shape.keys();\n"  # 4
+            "s.num().min(2).int();\n"  # 5
+        ),
+    }
+    git_repo.commit("ts", files)
+    assert sure_callers(git_repo, {}, "src.schemas.Text.email") == {("src/use.ts", 3)}
+    assert sure_callers(git_repo, {}, "src.schemas.Shape.keys") == {("src/use.ts", 4)}
+    assert sure_callers(git_repo, {}, "src.schemas.Num.int") == {("src/use.ts", 5)}
+
+
+def test_types_from_annotations_and_assignments(git_repo: GitRepo) -> None:
+    """Parameters typed ``Foo<T>`` and ``ns.Foo``, a class field's type read through
+    ``this``, and a local holding a call's result."""
+    files = {
+        "src/schemas.ts": SCHEMAS,
+        "src/use.ts": (
+            'import * as ns from "./schemas.js";\nimport { Text, num } from "./schemas.js";\n\n'
+            "type Wrapped<T> = T;\n"  # 4
+            "export function a(x: Wrapped<Text>, y: ns.Num): void {\n"  # 5
+            "  y.int();\n}\n"  # 6-7
+            "export class Holder {\n  private n: ns.Num = num();\n"  # 8-9
+            "  run(): void {\n    this.n.int();\n    const m = num();\n    m.int();\n  }\n}\n"  # 10-15
+        ),
+    }
+    assert sure_callers(git_repo, files, "src.schemas.Num.int") == {
+        ("src/use.ts", 6),
+        ("src/use.ts", 11),
+        ("src/use.ts", 13),
+    }
+
+
+def test_locals_of_callbacks_hold_only_inside_them(git_repo: GitRepo) -> None:
+    """Two test callbacks bind ``schema`` to different types: each call resolves by the
+    binding of its own callback, not the first one in the file."""
+    files = {
+        "src/schemas.ts": SCHEMAS,
+        "tests/a.test.ts": (
+            'import { text, num } from "../src/schemas.js";\n\n'
+            'test("text", () => {\n  const schema = text();\n  schema.email();\n});\n'  # 3-6
+            'test("num", () => {\n  const schema = num();\n  schema.int();\n});\n'  # 7-10
+        ),
+    }
+    assert sure_callers(git_repo, files, "src.schemas.Num.int") == {("tests/a.test.ts", 9)}

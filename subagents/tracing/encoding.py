@@ -31,7 +31,7 @@ def encode(facts: FileFacts) -> Encoded:
     defs = [(d.name, d.qname, d.kind, d.line, d.end_line, d.signature, d.parent, d.bases,
              d.decorators) for d in facts.defs]  # fmt: skip
     imports = [(i.module, i.name, i.alias, i.star, i.line) for i in facts.imports]
-    binds = [(b.scope, b.var, b.type) for b in facts.binds]
+    binds = [(b.scope, b.var, b.type, b.start, b.end) for b in facts.binds]
     head = _dump([facts.language, defs, imports, binds, facts.package, facts.partial, facts.skip,
                   facts.path_edits])  # fmt: skip
     grouped: dict[str, list[tuple[str, str | None, str | None, int]]] = {

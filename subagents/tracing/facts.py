@@ -17,7 +17,7 @@ import tree_sitter as ts
 
 from subagents.tracing import languages
 
-FACTS_VERSION = 4
+FACTS_VERSION = 5
 MAX_FILE_BYTES = 1_000_000
 MAX_TEXT = 120
 LONG_LINE = 1000  # bytes: longer than any hand-written line
@@ -26,6 +26,12 @@ LONG_LINE = 1000  # bytes: longer than any hand-written line
 RETURNS, RETURNS_VALUE = "return", "return:value"
 _PATH_EDITS = frozenset({"insert", "append", "extend"})
 _FORM_RANK = {"call": 0, "decorator": 1, "attribute": 2, "value": 3}
+# Functions without a name of their own (callbacks): the bindings inside hold only there.
+_CLOSURES = frozenset({"arrow_function", "function_expression", "function", "lambda"})
+# Member access: a receiver's shape is rebuilt from its parts, so the arguments of calls
+# inside it are dropped (``z.object({...}).shape`` -> ``z.object().shape``).
+_MEMBER_FIELDS = {"member_expression": ("object", "property"), "attribute": ("object", "attribute")}
+_TRANSPARENT = frozenset({"non_null_expression", "parenthesized_expression"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +67,15 @@ class Import:
 
 @dataclass(frozen=True, slots=True)
 class Bind:
+    """``var`` has type ``type`` in ``scope`` (an instance of what calling ``type`` gives;
+    ``=expr``: the value ``expr`` itself); inside an anonymous function (a callback) only
+    within its lines ``start``-``end``, else (0, 0) in the whole scope."""
+
     scope: str | None
     var: str
     type: str
+    start: int = 0
+    end: int = 0
 
 
 @dataclass(slots=True)
@@ -118,9 +130,13 @@ def receiver_text(node: ts.Node) -> str:
     if node.type in {"new_expression", "object_creation_expression"}:
         ctor = node.child_by_field_name("constructor") or node.child_by_field_name("type")
         return (receiver_text(ctor) + "()") if ctor is not None else "()"
-    if node.type == "parenthesized_expression" and node.named_child_count == 1:
-        inner = node.named_children[0]
-        return receiver_text(inner)
+    if node.type in _TRANSPARENT and node.named_child_count == 1:
+        return receiver_text(node.named_children[0])
+    fields = _MEMBER_FIELDS.get(node.type)
+    obj = node.child_by_field_name(fields[0]) if fields else None
+    prop = node.child_by_field_name(fields[1]) if fields else None
+    if obj is not None and prop is not None:
+        return f"{receiver_text(obj)}.{_text(prop)}"[:MAX_TEXT]
     return "".join(_text(node).split())[:MAX_TEXT]
 
 
@@ -180,6 +196,7 @@ class _Builder:
         self.spans: list[tuple[int, int, str]] = []  # (start, end, qname) sorted by start
         self.aliases: list[tuple[str | None, str, str]] = []  # (scope, self.x, name)
         self.starts: list[int] = []
+        self.def_nodes: set[int] = set()  # start bytes of the definitions' nodes
 
     def build(self, matches: list[tuple[int, dict[str, list[ts.Node]]]]) -> FileFacts:
         defs: dict[int, tuple[ts.Node, dict[str, list[ts.Node]]]] = {}
@@ -199,6 +216,8 @@ class _Builder:
                 decorators.setdefault(inner.start_byte, []).extend(
                     receiver_text(n).removesuffix("()") for n in caps["decorator"]
                 )
+            elif kind == "getter":  # read like a Python property
+                decorators.setdefault(caps["getter"][0].start_byte, []).append("property")
             elif kind == "package":
                 self.facts.package = _text(caps["package"][0])
         self._defs(defs, decorators)
@@ -224,6 +243,18 @@ class _Builder:
             index -= 1
         return None
 
+    def _closure(self, node: ts.Node) -> tuple[int, int]:
+        """Lines of the innermost anonymous function holding ``node`` inside its scope
+        (a callback), or (0, 0)."""
+        parent = node.parent
+        while parent is not None and parent.start_byte not in self.def_nodes:
+            if parent.type in _CLOSURES and (
+                parent.parent is None or parent.parent.start_byte not in self.def_nodes
+            ):
+                return parent.start_point[0] + 1, parent.end_point[0] + 1
+            parent = parent.parent
+        return 0, 0
+
     def _defs(self, found: dict[int, Any], decorators: dict[int, list[str]]) -> None:
         by_qname: dict[str, Def] = {}
         for start in sorted(found):
@@ -248,6 +279,7 @@ class _Builder:
             self.facts.defs.append(definition)
             self.spans.append((node.start_byte, node.end_byte, qname))
             self.starts.append(node.start_byte)
+            self.def_nodes.add(node.start_byte)
         order = sorted(range(len(self.spans)), key=lambda i: self.starts[i])
         self.spans = [self.spans[i] for i in order]
         self.starts = [s[0] for s in self.spans]
@@ -271,18 +303,20 @@ class _Builder:
         elif key == "returns":
             node = (caps.get("type") or caps["value"])[0]
             var = RETURNS if "type" in caps else RETURNS_VALUE
-            self.facts.binds.append(Bind(self._scope(node), var, receiver_text(node)))
+            if self._closure(node) == (0, 0):  # a callback's return is not the function's
+                self.facts.binds.append(Bind(self._scope(node), var, receiver_text(node)))
         elif key == "alias":
             node = caps["var"][0]
             self.aliases.append((self._scope(node), receiver_text(node), _text(caps["value"][0])))
         elif key == "bind":
+            if "type" in caps:
+                text = receiver_text(caps["type"][0]).lstrip("*&")
+            else:
+                text = "=" + receiver_text(caps["value"][0]) if "value" in caps else ""
             self.facts.binds.append(
-                Bind(
-                    self._scope(caps[key][0]),
-                    receiver_text(caps["var"][0]),
-                    receiver_text(caps["type"][0]).lstrip("*&") if "type" in caps else "",
-                )
-            )
+                Bind(self._scope(caps[key][0]), receiver_text(caps["var"][0]), text,
+                     *self._closure(caps["var"][0]))
+            )  # fmt: skip
 
 
 _KINDS: dict[tuple[str, int], str] = {}
@@ -296,7 +330,7 @@ def _kind(language: str, index: int, caps: dict[str, list[ts.Node]]) -> str:
     if kind is None:
         kind = next((k for k in caps if k.startswith(_KIND_PREFIXES)), "")
         kind = kind or next(
-            (k for k in ("decorated", "package", "bind", "returns", "alias") if k in caps), ""
+            (k for k in ("decorated", "getter", "package", "bind", "returns", "alias") if k in caps), ""
         )
         _KINDS[key] = kind
     return kind

@@ -74,7 +74,7 @@ class Tracer:
         if found is not None or not call_like:
             return None
         if ref.receiver is not None:
-            base = self.resolver.resolve_expr(path, ref.scope, ref.receiver)
+            base = self.resolver.resolve_expr(path, ref.scope, ref.receiver, line=ref.line)
             cls = base.cls if isinstance(base, Instance) else base
             known = isinstance(cls, Sym) and self.resolver.is_class(cls)
             if known and (
@@ -84,7 +84,7 @@ class Tracer:
             if ref.name in COMMON_METHODS:
                 return NAME_ONLY  # ``x.get()`` on an unknown ``x`` is as likely a dict
             head = ref.receiver.split(".")[0]
-            if self.resolver.local_type(path, ref.scope, head) is LOCAL:
+            if self.resolver.local_type(path, ref.scope, head, ref.line) is LOCAL:
                 self.omitted["calls on untyped parameters not listed"] += 1
                 return None  # a pytest fixture, a callback's argument: no type evidence
         elif tdef.kind == "method" and getattr(language_for(path), "name", "") != "java":

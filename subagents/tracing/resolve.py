@@ -68,6 +68,8 @@ class Resolver:
         self._top: dict[tuple[str, str], Resolved] = {}
         self._binds: dict[str, dict[tuple[str | None, str], str]] = {}
         self._returns: dict[Sym, Instance | None] = {}
+        self._regional: dict[str, dict[tuple[str | None, str], list[tuple[int, int, str]]]] = {}
+        self._active: set[tuple[str, str | None, str]] = set()  # bindings being resolved
 
     # -- per-file indexes ----------------------------------------------------------------
 
@@ -88,12 +90,17 @@ class Resolver:
         return self.defs(sym.path).get(sym.qname)
 
     def binds(self, path: str) -> dict[tuple[str | None, str], str]:
-        """(scope, var) -> type text; ``self.x`` bindings are keyed by their class."""
+        """(scope, var) -> type text; ``self.x`` bindings are keyed by their class. The
+        bindings of callbacks, which hold only within their lines, are in ``regional``."""
         if path not in self._binds:
             table: dict[tuple[str | None, str], str] = {}
+            regional: dict[tuple[str | None, str], list[tuple[int, int, str]]] = {}
             facts = self.facts(path)
             spec = language_for(path)
             for b in facts.binds if facts else []:
+                if b.start:
+                    regional.setdefault((b.scope, b.var), []).append((b.start, b.end, b.type))
+                    continue
                 head, _, rest = b.var.partition(".")
                 if rest and spec and head in spec.self_names:
                     cls = self.enclosing_class(path, b.scope)
@@ -101,7 +108,14 @@ class Resolver:
                 else:
                     table.setdefault((b.scope, b.var), b.type)
             self._binds[path] = table
+            self._regional[path] = regional
         return self._binds[path]
+
+    def regional(self, path: str, scope: str | None, var: str, line: int | None) -> str | None:
+        """The type text of ``var`` bound in the innermost callback holding ``line``."""
+        self.binds(path)
+        held = [b for b in self._regional[path].get((scope, var), ()) if line and b[0] <= line <= b[1]]
+        return max(held)[2] if held else None
 
     def enclosing_class(self, path: str, scope: str | None) -> Sym | None:
         defs = self.defs(path)
@@ -145,7 +159,7 @@ class Resolver:
                         return found
         text = self.binds(path).get((None, name))
         if text:  # a module-level instance: ``current_app: Flask = ...``, ``app = Flask()``
-            return self.instance_of(self.resolve_expr(path, None, text, typed=False))
+            return self.bound(path, None, name, text, None)
         spec = language_for(path)
         if spec is not None and spec.package_scope:
             for other in self.project.modules.package_files(path):
@@ -218,10 +232,12 @@ class Resolver:
 
     # -- expressions ----------------------------------------------------------------------
 
-    def resolve_name(self, path: str, scope: str | None, name: str) -> Resolved:
+    def resolve_name(
+        self, path: str, scope: str | None, name: str, line: int | None = None
+    ) -> Resolved:
         """A bare name: a typed local first, then a member of an enclosing TypeScript
         namespace, then the module's top level."""
-        local = self.local_type(path, scope, name)
+        local = self.local_type(path, scope, name, line)
         if local is not None:
             return local
         defs = self.defs(path)
@@ -232,18 +248,38 @@ class Resolver:
             scope = _parent(scope)
         return self.top_level(path, name)
 
-    def local_type(self, path: str, scope: str | None, var: str) -> Resolved:
+    def local_type(
+        self, path: str, scope: str | None, var: str, line: int | None = None
+    ) -> Resolved:
+        """What local ``var`` holds at ``line`` of ``scope``, looked up outwards."""
         binds = self.binds(path)
         current = scope
         while True:
-            text = binds.get((current, var))
+            text = self.regional(path, current, var, line)
+            text = binds.get((current, var)) if text is None else text
             if text == "":
                 return LOCAL  # an untyped parameter: it shadows any global of that name
             if text is not None:
-                return self.instance_of(self.resolve_expr(path, current, text, typed=False))
+                return self.bound(path, current, var, text, line)
             if current is None:
                 return None
             current = _parent(current)
+
+    def bound(
+        self, path: str, scope: str | None, var: str, text: str, line: int | None
+    ) -> Resolved:
+        """The value a binding gives ``var``: ``=expr`` is that expression's value, any
+        other text a type or a callable whose result it holds."""
+        key = (path, scope, var)
+        if key in self._active:
+            return None  # ``x = x.next()``: no evidence beyond itself
+        self._active.add(key)
+        try:
+            if text.startswith("="):
+                return self.resolve_expr(path, scope, text[1:], line=line)
+            return self.instance_of(self.resolve_expr(path, scope, text, line=line))
+        finally:
+            self._active.discard(key)
 
     def is_class(self, found: Resolved) -> bool:
         if not isinstance(found, Sym):
@@ -251,35 +287,64 @@ class Resolver:
         d = self.definition(found)
         return d is not None and d.kind == "class"
 
-    def resolve_expr(self, path: str, scope: str | None, text: str, typed: bool = True) -> Resolved:
-        """A receiver such as ``self``, ``mod.Class``, ``Foo()`` or ``self.session``."""
+    def resolve_expr(
+        self,
+        path: str,
+        scope: str | None,
+        text: str,
+        typed: bool = True,
+        line: int | None = None,
+    ) -> Resolved:
+        """A receiver such as ``self``, ``mod.Class``, ``Foo()``, ``self.session`` or a
+        chain ``z.string().min()``: each call step takes the result type of what it calls."""
         spec = language_for(path)
         if spec is not None and text in spec.super_names:
             cls = self.enclosing_class(path, scope)
             return Instance(cls, via_self=True, bases_only=True) if cls else None
-        if text.endswith("()"):
-            return self.instance_of(self.resolve_expr(path, scope, text[:-2], typed))
-        parts = text.split(".")
-        if not all(p.isidentifier() or p.startswith("$") for p in parts):
-            return None
-        head, rest = parts[0], parts[1:]
+        steps = []
+        for part in text.split("."):
+            name = part.rstrip("()")
+            calls = (len(part) - len(name)) // 2
+            if part != name + "()" * calls or not (name.isidentifier() or name.startswith("$")):
+                return None
+            steps.append((name, calls))
+        (head, calls), rest = steps[0], steps[1:]
         current: Resolved
-        if spec is not None and head in spec.self_names:
+        if spec is not None and head in spec.self_names and not calls:
             cls = self.enclosing_class(path, scope)
             current = Instance(cls, via_self=True) if cls else None
-            if rest and cls is not None:
-                binds = self.binds(path)
-                attr = binds.get((cls.qname, "self." + rest[0])) or binds.get((cls.qname, rest[0]))
-                if attr is not None:
-                    current = self.instance_of(self.resolve_expr(path, cls.qname, attr, False))
-                    rest = rest[1:]
         elif typed:
-            current = self.resolve_name(path, scope, head)
+            current = self.resolve_name(path, scope, head, line)
         else:
             current = self.top_level(path, head)
-        for part in rest:
-            current = self.attribute(current, part)
+        current = self.called(current, None, calls)
+        for name, calls in rest:
+            owner, current = current, self.attribute(current, name)
+            current = self.called(current, owner, calls or self.is_property(current))
         return current
+
+    def is_property(self, found: Resolved) -> bool:
+        """A method read as an attribute: a Python property, a TypeScript getter."""
+        d = self.definition(found) if isinstance(found, Sym) else None
+        return d is not None and bool({"property", "cached_property"} & set(d.decorators))
+
+    def called(self, found: Resolved, owner: Resolved, calls: int) -> Resolved:
+        """What calling ``found`` (read from ``owner``) ``calls`` times gives; a method that
+        returns its receiver (``: this``, ``return this``) gives ``owner`` back."""
+        for _ in range(calls):
+            if isinstance(found, Sym) and isinstance(owner, Instance) and self.returns_self(found):
+                found = owner
+            else:
+                found = self.instance_of(found)
+            owner = None
+        return found
+
+    def returns_self(self, func: Sym) -> bool:
+        binds = self.binds(func.path)
+        spec = language_for(func.path)
+        selves = spec.self_names if spec else frozenset()
+        return (binds.get((func.qname, RETURNS)) in selves
+                or binds.get((func.qname, RETURNS_VALUE)) in selves)  # fmt: skip
 
     def attribute(self, base: Resolved, name: str) -> Resolved:
         if isinstance(base, External):
@@ -340,7 +405,7 @@ class Resolver:
         binds = self.binds(cls.path)
         text = binds.get((cls.qname, "self." + name)) or binds.get((cls.qname, name))
         if text:
-            return self.instance_of(self.resolve_expr(cls.path, cls.qname, text, typed=False))
+            return self.bound(cls.path, cls.qname, name, text, None)
         for base in self.bases(cls):
             found = self.instance_attribute(base, name, depth + 1)
             if found is not None:
@@ -406,11 +471,11 @@ class Resolver:
                 return named, EXACT  # ``new Helper()``
             receiver = "this"  # Java's implicit receiver
         if receiver is None:
-            found = self.resolve_name(path, ref.scope, ref.name)
+            found = self.resolve_name(path, ref.scope, ref.name, ref.line)
             if isinstance(found, Instance):  # a typed local holding an instance, not a call
                 return None, NAME_ONLY
             return found, EXACT
-        base = self.resolve_expr(path, ref.scope, receiver)
+        base = self.resolve_expr(path, ref.scope, receiver, line=ref.line)
         via = isinstance(base, Instance) and (base.via_self or receiver.endswith("()"))
         confidence = EXACT if not isinstance(base, Instance) or via else TYPED
         return self.attribute(base, ref.name), confidence

@@ -8,3 +8,9 @@
 (export_statement "default"
   declaration: (class_declaration name: (identifier) @name)) @import.export_default
 (formal_parameters (identifier) @var) @bind
+(variable_declarator
+  name: (identifier) @var
+  value: (call_expression function: [(identifier) (member_expression)] @type)) @bind
+(variable_declarator
+  name: (identifier) @var
+  value: [(identifier) (member_expression)] @value) @bind

@@ -48,6 +48,12 @@
   (export_clause (export_specifier name: (identifier) @name alias: (identifier)? @alias))
   source: (string (string_fragment) @module)) @import.from
 (export_statement "*" source: (string (string_fragment) @module)) @import.star
+(export_statement
+  (namespace_export (identifier) @alias)
+  source: (string (string_fragment) @module)) @import.module
+(export_statement
+  (export_clause (export_specifier name: (identifier) @name alias: (identifier) @alias))
+  !source) @import.from
 (export_statement "default" value: (identifier) @name) @import.export_default
 (export_statement "default"
   declaration: (function_declaration name: (identifier) @name)) @import.export_default
@@ -58,3 +64,10 @@
 (assignment_expression
   left: (member_expression) @var
   right: (new_expression constructor: [(identifier) (member_expression)] @type)) @bind
+
+; What a function returns: a constructed or called type, or a value (``return this``).
+(return_statement (new_expression constructor: [(identifier) (member_expression)] @type)) @returns
+(return_statement (call_expression function: [(identifier) (member_expression)] @type)) @returns
+(return_statement [(identifier) (member_expression) (this)] @value) @returns
+(arrow_function body: (new_expression constructor: [(identifier) (member_expression)] @type)) @returns
+(arrow_function body: (call_expression function: [(identifier) (member_expression)] @type)) @returns
