@@ -148,7 +148,8 @@ def test_types_from_annotations_and_assignments(git_repo: GitRepo) -> None:
             "export function a(x: Wrapped<Text>, y: ns.Num): void {\n"  # 5
             "  y.int();\n}\n"  # 6-7
             "export class Holder {\n  private n: ns.Num = num();\n"  # 8-9
-            "  run(): void {\n    this.n.int();\n    const m = num();\n    m.int();\n  }\n}\n"  # 10-15
+            "  run(): void {\n    this.n.int();\n"  # 10-11
+            "    const m = num();\n    m.int();\n  }\n}\n"  # 12-15
         ),
     }
     assert sure_callers(git_repo, files, "src.schemas.Num.int") == {

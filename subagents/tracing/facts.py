@@ -321,6 +321,7 @@ class _Builder:
 
 _KINDS: dict[tuple[str, int], str] = {}
 _KIND_PREFIXES = ("definition.", "reference.", "import.")
+_OTHER_KINDS = ("decorated", "getter", "package", "bind", "returns", "alias")
 
 
 def _kind(language: str, index: int, caps: dict[str, list[ts.Node]]) -> str:
@@ -329,9 +330,7 @@ def _kind(language: str, index: int, caps: dict[str, list[ts.Node]]) -> str:
     kind = _KINDS.get(key)
     if kind is None:
         kind = next((k for k in caps if k.startswith(_KIND_PREFIXES)), "")
-        kind = kind or next(
-            (k for k in ("decorated", "getter", "package", "bind", "returns", "alias") if k in caps), ""
-        )
+        kind = kind or next((k for k in _OTHER_KINDS if k in caps), "")
         _KINDS[key] = kind
     return kind
 

@@ -114,7 +114,8 @@ class Resolver:
     def regional(self, path: str, scope: str | None, var: str, line: int | None) -> str | None:
         """The type text of ``var`` bound in the innermost callback holding ``line``."""
         self.binds(path)
-        held = [b for b in self._regional[path].get((scope, var), ()) if line and b[0] <= line <= b[1]]
+        entries = self._regional[path].get((scope, var), ())
+        held = [b for b in entries if line and b[0] <= line <= b[1]]
         return max(held)[2] if held else None
 
     def enclosing_class(self, path: str, scope: str | None) -> Sym | None:
