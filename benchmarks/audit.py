@@ -20,8 +20,8 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, text, update
 
-from reviewer.audit import GENESIS, AuditEntry, AuditLog, canonical_json, rfc3339
-from reviewer.audit_verify import verify
+from reviewer.audit.log import GENESIS, AuditEntry, AuditLog, canonical_json, rfc3339
+from reviewer.audit.verify import verify
 from reviewer.store.db import open_database
 from reviewer.store.models import AuditHead, AuditRow
 

@@ -22,7 +22,7 @@ import httpx
 
 from benchmarks.audit import build_chain
 from reviewer.app import create_app
-from reviewer.audit import AuditLog
+from reviewer.audit.log import AuditLog
 from reviewer.queue.sqlite import SqliteJobQueue
 from reviewer.report import decisions
 from reviewer.settings import load_settings

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reviewer.audit import AuditLog
+from reviewer.audit.log import AuditLog
 from reviewer.queue import JobKind, JobRequest, JobState
 from reviewer.runtime import make_queue
 from reviewer.settings import Settings

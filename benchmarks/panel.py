@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from reviewer.context import Author, ChangedFile, CommitInfo, ReviewContext
-from reviewer.guidance import load_default_guidance
+from reviewer.guidance.rules import load_default_guidance
 from reviewer.llm import configured_model, model_info
 from reviewer.pipeline import review
 from reviewer.policy import Policy

@@ -17,8 +17,8 @@ from reviewer.codeowners import load_codeowners
 from reviewer.diff import SUBMODULE_MODE, SYMLINK_MODE, parse_patch
 from reviewer.errors import GitError, PolicyError
 from reviewer.gitlocal import LocalRepo
-from reviewer.guidance import GuidanceDoc, load_default_guidance, parse_guidance
-from reviewer.guidance_merge import merge_guidance
+from reviewer.guidance.merge import merge_guidance
+from reviewer.guidance.rules import GuidanceDoc, load_default_guidance, parse_guidance
 from reviewer.policy import GUIDANCE_DIR, POLICY_PATH, Policy, load_policy, policy_digest
 from subagents.base import Finding
 

@@ -19,7 +19,7 @@ from reviewer.diff import parse_patch
 from subagents.base import Finding, Severity, SubAgentReport
 
 if TYPE_CHECKING:
-    from reviewer.audit import AuditLog
+    from reviewer.audit.log import AuditLog
 
 DISMISSED = "finding_dismissed"
 _KEPT = {"fingerprint", "subagent", "severity", "path", "start_line", "end_line", "side", "title"}

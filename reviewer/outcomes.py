@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from reviewer.audit import AuditEntry, AuditLog
+from reviewer.audit.log import AuditEntry, AuditLog
 from reviewer.authorship import author_type
 from reviewer.reverts import REVERTS_COMMIT, REVERTS_PR
 

@@ -17,14 +17,14 @@ from reviewer.aggregator import Coverage, Decision, Reason, aggregate
 from reviewer.authorship import author_signals, author_type
 from reviewer.context import ReviewContext
 from reviewer.findings import DEFAULT_MAX_FINDINGS
-from reviewer.guidance import guidance_digest
+from reviewer.guidance.rules import guidance_digest
 from reviewer.held import held_payload
 from reviewer.policy import Limits, clamp
 from subagents.base import Finding, SubAgent, SubAgentReport
 from subagents.panel import DEFAULT_TIMEOUT_S, default_panel, run_panel
 
 if TYPE_CHECKING:
-    from reviewer.audit import AuditEntry, AuditLog  # the caller hands the log in
+    from reviewer.audit.log import AuditEntry, AuditLog  # the caller hands the log in
     from reviewer.llm import ModelClient, ModelRouter
 
 

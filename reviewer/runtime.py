@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
-from reviewer.audit import AuditLog
-from reviewer.audit_signing import CheckpointSigner
+from reviewer.audit.log import AuditLog
+from reviewer.audit.signing import CheckpointSigner
 from reviewer.queue.base import JobKind, JobQueue
 from reviewer.queue.sqlite import SqliteJobQueue
 from reviewer.settings import Settings

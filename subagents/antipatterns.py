@@ -27,7 +27,7 @@ from subagents.secrets import redact
 
 if TYPE_CHECKING:
     from reviewer.context import ChangedFile, ReviewContext
-    from reviewer.guidance import GuidanceDoc, GuidanceRule
+    from reviewer.guidance.rules import GuidanceDoc, GuidanceRule
 
 NAME = "antipatterns"
 MAX_LINE = 2000  # rule patterns come from repos; bound the text they run on

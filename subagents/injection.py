@@ -20,7 +20,7 @@ from subagents.secrets import redact
 
 if TYPE_CHECKING:
     from reviewer.context import ReviewContext
-    from reviewer.guidance import GuidanceRule
+    from reviewer.guidance.rules import GuidanceRule
 
 GATE = "injection.suspected"
 PREFIX = "injection."

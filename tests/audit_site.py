@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reviewer.app import create_app
-from reviewer.audit import AuditLog
-from reviewer.audit_api import audit_router
+from reviewer.audit.api import audit_router
+from reviewer.audit.log import AuditLog
 from reviewer.queue.sqlite import SqliteJobQueue
 from reviewer.settings import load_settings
 from reviewer.store.db import open_database

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from reviewer.aggregator import Coverage, Decision, Reason
-from reviewer.audit import AuditLog
+from reviewer.audit.log import AuditLog
 from reviewer.authorship import author_signals
 from reviewer.context import Author, CommitInfo, ReviewContext
 from reviewer.outcomes import record_merge, record_opened, record_reviews

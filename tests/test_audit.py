@@ -12,9 +12,9 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from benchmarks.audit import build_chain
-from reviewer.audit import GENESIS, AuditLog, canonical_json
-from reviewer.audit_signing import CheckpointSigner, generate_private_pem
-from reviewer.audit_verify import verify
+from reviewer.audit.log import GENESIS, AuditLog, canonical_json
+from reviewer.audit.signing import CheckpointSigner, generate_private_pem
+from reviewer.audit.verify import verify
 from reviewer.store.db import open_database
 
 SIGNER = CheckpointSigner.from_setting(generate_private_pem())

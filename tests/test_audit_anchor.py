@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from reviewer.audit import AuditEntry, AuditLog, canonical_json
-from reviewer.audit_signing import CheckpointSigner, generate_private_pem
+from reviewer.audit.log import AuditEntry, AuditLog, canonical_json
+from reviewer.audit.signing import CheckpointSigner, generate_private_pem
 from tests.test_audit import unlock
 
 PRIVATE = generate_private_pem()

@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from reviewer.app import create_app
-from reviewer.audit import AuditLog
-from reviewer.audit_api import audit_router
+from reviewer.audit.api import audit_router
+from reviewer.audit.log import AuditLog
 from reviewer.queue.sqlite import SqliteJobQueue
 from reviewer.settings import Settings
 from tests.fakes import running

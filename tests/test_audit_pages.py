@@ -192,7 +192,7 @@ def test_the_json_api_keeps_its_bearer_token_and_no_store(client):
 
 @pytest.mark.parametrize("backend", ["engine", "postgres_engine"])
 def test_the_index_catches_up_in_bounded_steps_and_never_twice(backend, request):
-    from reviewer.audit import AuditLog
+    from reviewer.audit.log import AuditLog
     from reviewer.report import decisions
     from tests.history import plan_history, write_history
 

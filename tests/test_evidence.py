@@ -7,8 +7,8 @@ import json
 
 from sqlalchemy import text
 
-from reviewer.audit import AuditLog
-from reviewer.audit_signing import CheckpointSigner, generate_private_pem
+from reviewer.audit.log import AuditLog
+from reviewer.audit.signing import CheckpointSigner, generate_private_pem
 from reviewer.report.evidence import evidence_pack
 from tests.history import plan_history, write_history
 from tests.test_audit import unlock

@@ -14,7 +14,7 @@ import re
 import httpx
 import pytest
 
-from reviewer.audit import AuditLog
+from reviewer.audit.log import AuditLog
 from reviewer.store.db import open_database
 from tests.conftest import FIXTURES, INSTALLATION_ID, REPO, pr_payload, reviewer_env, signed
 from tests.fakes.models import CLEAN, FakeModels, ScriptedModel, answer, finding

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from reviewer.audit import AuditLog
+from reviewer.audit.log import AuditLog
 from reviewer.store.db import open_database
 from tests.conftest import INSTALLATION_ID, REPO, pr_payload, signed
 

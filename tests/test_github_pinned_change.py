@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from reviewer.audit import AuditLog
+from reviewer.audit.log import AuditLog
 from reviewer.github.context import COMPARE_MAX_FILES, HeadMoved, pinned_change
 from reviewer.store.db import open_database
 from tests.conftest import REPO, pr_payload, signed

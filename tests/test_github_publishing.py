@@ -8,7 +8,7 @@ import json
 import httpx
 import pytest
 
-from reviewer.audit import AuditLog
+from reviewer.audit.log import AuditLog
 from reviewer.store.db import open_database
 from tests.conftest import FIXTURES, INSTALLATION_ID, REPO, pr_payload, signed
 from tests.fakes.models import answer, finding

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reviewer.guidance import GuidanceError, parse_guidance
+from reviewer.guidance.rules import GuidanceError, parse_guidance
 
 DOC = """---
 id: team

@@ -9,8 +9,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from reviewer.cli.main import app
-from reviewer.guidance import load_default_guidance, parse_guidance
-from reviewer.guidance_merge import merge_guidance, rules_for_file
+from reviewer.guidance.merge import merge_guidance, rules_for_file
+from reviewer.guidance.rules import load_default_guidance, parse_guidance
 from tests.cli import reviewed
 from tests.conftest import GitRepo
 

@@ -12,11 +12,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from reviewer.audit import AuditLog
+from reviewer.audit.log import AuditLog
 from reviewer.store.db import open_database
+from tests.cli import run_reviewer
 from tests.conftest import REPO, GitRepo, git, pr_payload, signed
 from tests.test_github_e2e import NEW, OLD, completed_check, serving, wait_for
-from tests.test_local_review import AWS_KEY, run_cli
+from tests.test_local_review import AWS_KEY
 
 GITHUB_TOKEN = "ghp_" + "k3Qz9XwR2mT8vL5nB7cY1pD4fH6jS0aE2uG9"
 
@@ -36,8 +37,8 @@ def test_key_in_a_commit_message_is_found_and_masked_locally(
         {"README.md": "hello again\n"},
     )
     base = ("review", "--repo", str(git_repo.path), "--base", "HEAD~1", "--no-audit")
-    markdown = run_cli(*base, db=tmp_path / "r.db")
-    as_json = run_cli(*base, "--format", "json", db=tmp_path / "r.db")
+    markdown = run_reviewer(*base, db=tmp_path / "r.db")
+    as_json = run_reviewer(*base, "--format", "json", db=tmp_path / "r.db")
     for result in (markdown, as_json):
         assert result.returncode in (0, 1), result.stderr
         assert AWS_KEY not in result.stdout + result.stderr
@@ -77,7 +78,7 @@ def test_key_in_the_pr_description_is_a_blocker_and_never_published(
 
 
 def _review(repo: GitRepo, tmp_path: Path) -> dict:
-    result = run_cli(
+    result = run_reviewer(
         "review", "--repo", str(repo.path), "--base", "HEAD~1", "--format", "json",
         "--no-audit", db=tmp_path / "r.db",
     )  # fmt: skip

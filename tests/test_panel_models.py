@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from reviewer.context import Author, ChangedFile, CommitInfo, ReviewContext
-from reviewer.guidance import load_default_guidance
+from reviewer.guidance.rules import load_default_guidance
 from reviewer.llm import configured_model
 from reviewer.pipeline import ReviewResult, review
 from reviewer.policy import Policy

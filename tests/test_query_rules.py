@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from reviewer.context import Author, ChangedFile, ReviewContext
-from reviewer.guidance import GuidanceError, load_default_guidance, parse_guidance
+from reviewer.guidance.rules import GuidanceError, load_default_guidance, parse_guidance
 from subagents.antipatterns import AntipatternsAgent
 
 PATCH = """@@ -1,2 +1,9 @@

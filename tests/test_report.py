@@ -11,8 +11,8 @@ from decimal import Decimal
 
 import pytest
 
-from reviewer.audit import AuditLog
-from reviewer.audit_signing import CheckpointSigner, generate_private_pem
+from reviewer.audit.log import AuditLog
+from reviewer.audit.signing import CheckpointSigner, generate_private_pem
 from reviewer.report.figures import Figures
 from reviewer.report.outcomes import outcome_report
 from reviewer.report.stats import percentile, wilson

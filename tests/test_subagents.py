@@ -8,7 +8,7 @@ import re
 import pytest
 
 from reviewer.context import Author, ChangedFile, CommitInfo, ReviewContext
-from reviewer.guidance import GuidanceDoc, load_default_guidance, parse_guidance
+from reviewer.guidance.rules import GuidanceDoc, load_default_guidance, parse_guidance
 from reviewer.llm import ModelClient
 from reviewer.paths import area_of, is_test_path
 from subagents.antipatterns import AntipatternsAgent

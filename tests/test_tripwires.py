@@ -11,8 +11,8 @@ import pytest
 from reviewer.aggregator import aggregate, areas, gate_size
 from reviewer.context import Author, ChangedFile, CommitInfo, ReviewContext
 from reviewer.findings import rank_findings
-from reviewer.guidance import load_default_guidance, parse_guidance
-from reviewer.guidance_merge import merge_guidance
+from reviewer.guidance.merge import merge_guidance
+from reviewer.guidance.rules import load_default_guidance, parse_guidance
 from reviewer.policy import Policy
 from reviewer.tripwires import agent_instruction_files
 from subagents import hidden, injection, manifests

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from reviewer.audit import AuditLog
+from reviewer.audit.log import AuditLog
 from reviewer.llm import configured_model
 from reviewer.settings import load_settings
 from reviewer.store.db import open_database

@@ -16,7 +16,7 @@ import typer
 from reviewer.cli.common import fail, friendly_errors, settings
 
 if TYPE_CHECKING:
-    from reviewer.audit import AuditEntry, AuditLog
+    from reviewer.audit.log import AuditEntry, AuditLog
 
 app = typer.Typer(help="Verify and query the tamper-evident audit log.", no_args_is_help=True)
 
@@ -47,9 +47,9 @@ def verify(
 
     Checkpoints are checked with --public-key, else with REVIEWER_AUDIT_SIGNING_KEY.
     --witness takes lines 'SEQ HASH', JSON objects, or copied check-run summaries."""
-    from reviewer.audit_anchor import read_witness
-    from reviewer.audit_signing import PublicKeyVerifier
-    from reviewer.audit_verify import verify as verify_log
+    from reviewer.audit.anchor import read_witness
+    from reviewer.audit.signing import PublicKeyVerifier
+    from reviewer.audit.verify import verify as verify_log
 
     config = settings()
     result = verify_log(
@@ -117,7 +117,7 @@ def show(seq: int = typer.Argument(..., help="Sequence number of the entry.")) -
 @friendly_errors
 def export(fmt: ExportFormat = typer.Option(ExportFormat.jsonl, "--format")) -> None:
     """Write the whole log to stdout (JSON lines, or CSV with the payload as JSON)."""
-    from reviewer.audit import AuditEntry
+    from reviewer.audit.log import AuditEntry
 
     entries = _log().entries()
     if fmt is ExportFormat.jsonl:
@@ -184,6 +184,6 @@ def public_key_pem() -> None:
 @app.command("keygen")
 def keygen() -> None:
     """Print a new Ed25519 private key (PEM) for REVIEWER_AUDIT_SIGNING_KEY."""
-    from reviewer.audit_signing import generate_private_pem
+    from reviewer.audit.signing import generate_private_pem
 
     typer.echo(generate_private_pem().rstrip())

@@ -18,7 +18,7 @@ import typer
 from reviewer.cli.common import fail, friendly_errors, note
 
 if TYPE_CHECKING:
-    from reviewer.guidance import GuidanceDoc
+    from reviewer.guidance.rules import GuidanceDoc
 
 app = typer.Typer(help="Check guidance files and list the rules that apply.", no_args_is_help=True)
 
@@ -44,8 +44,8 @@ def lint_command(
     Exit 1 on problems (bad frontmatter, duplicate ids, disables naming nothing); notes
     (a glob that matches no file here, a replaced default rule) leave it at 0."""
     from guidance import DEFAULT_GUIDANCE_DIR
-    from reviewer.guidance import load_default_guidance
-    from reviewer.guidance_lint import guidance_files, lint, repo_files, repo_root
+    from reviewer.guidance.lint import guidance_files, lint, repo_files, repo_root
+    from reviewer.guidance.rules import load_default_guidance
 
     if not path.exists():
         raise fail(f"{path} does not exist")
@@ -70,8 +70,8 @@ def lint_command(
 def _repo_guidance(repo: Path, ref: str | None) -> list[GuidanceDoc]:
     """The repository's guidance from a git ref, or from the working tree."""
     from reviewer.gitlocal import LocalRepo
-    from reviewer.guidance import parse_guidance
-    from reviewer.guidance_merge import load_guidance_dir
+    from reviewer.guidance.merge import load_guidance_dir
+    from reviewer.guidance.rules import parse_guidance
     from reviewer.policy import GUIDANCE_DIR
 
     if ref is None:
@@ -108,8 +108,8 @@ def show_command(
     from rich.console import Console
     from rich.table import Table
 
-    from reviewer.guidance import load_default_guidance
-    from reviewer.guidance_merge import merge_guidance, rules_for_file
+    from reviewer.guidance.merge import merge_guidance, rules_for_file
+    from reviewer.guidance.rules import load_default_guidance
 
     docs = merge_guidance(load_default_guidance(), _repo_guidance(repo, ref))
     rules = rules_for_file(docs, file.removeprefix("./"), subagent)

@@ -83,7 +83,7 @@ def serve(
     import uvicorn
 
     from reviewer.app import create_app
-    from reviewer.audit_api import audit_router
+    from reviewer.audit.api import audit_router
     from reviewer.github.handlers import make_handlers
     from reviewer.llm import slots
     from reviewer.logs import configure_logging, log

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select, update
 
-from reviewer.audit import AuditLog
+from reviewer.audit.log import AuditLog
 from reviewer.feedback.common import (
     DAY,
     INTERVALS,

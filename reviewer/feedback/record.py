@@ -11,7 +11,7 @@ from typing import Any
 import structlog
 from sqlalchemy import Engine, insert, select, update
 
-from reviewer.audit import AuditLog
+from reviewer.audit.log import AuditLog
 from reviewer.feedback.common import (
     FINDING_MARKER,
     HELPFUL,

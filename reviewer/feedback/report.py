@@ -15,7 +15,7 @@ import structlog
 from pydantic import BaseModel
 from sqlalchemy import Engine, insert, select
 
-from reviewer.audit import AuditLog
+from reviewer.audit.log import AuditLog
 from reviewer.feedback.common import (
     HELPFUL,
     NO_RULE,

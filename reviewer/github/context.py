@@ -13,8 +13,13 @@ from reviewer.codeowners import load_codeowners
 from reviewer.context import Author, ChangedFile, CommitInfo, ReviewContext
 from reviewer.errors import PolicyError, ReviewerError
 from reviewer.github.client import GitHubClient
-from reviewer.guidance import GuidanceDoc, GuidanceError, load_default_guidance, parse_guidance
-from reviewer.guidance_merge import merge_guidance
+from reviewer.guidance.merge import merge_guidance
+from reviewer.guidance.rules import (
+    GuidanceDoc,
+    GuidanceError,
+    load_default_guidance,
+    parse_guidance,
+)
 from reviewer.policy import GUIDANCE_DIR, POLICY_PATH, Policy, load_policy, policy_digest
 
 MAX_BLOB_CHARS = 400_000

@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from reviewer.audit import AuditLog
-from reviewer.audit_anchor import witness_line
+from reviewer.audit.anchor import witness_line
+from reviewer.audit.log import AuditLog
 from reviewer.github.approvals import Approvals, contributors
 from reviewer.github.client import GitHubClient
 from reviewer.github.context import CHECK_RUN_NAME, base_codeowners, own_runs

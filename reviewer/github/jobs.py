@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import structlog
 
 from reviewer import feedback
-from reviewer.audit import AuditLog
-from reviewer.audit_anchor import witness_line
+from reviewer.audit.anchor import witness_line
+from reviewer.audit.log import AuditLog
 from reviewer.authorship import author_signals
 from reviewer.github.approvals import Approvals
 from reviewer.github.auth import AppCredentials, InstallationTokens

@@ -9,7 +9,7 @@ PR into a harmless branch would open the other PR's base too.
 from __future__ import annotations
 
 from reviewer.aggregator import Reason
-from reviewer.audit import AuditEntry, AuditLog
+from reviewer.audit.log import AuditEntry, AuditLog
 from reviewer.github.client import GitHubClient
 from reviewer.labels import LABEL_HUMAN
 from reviewer.pipeline import ReviewResult

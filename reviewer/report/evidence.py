@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from reviewer.audit import GENESIS, AuditEntry, AuditLog
+from reviewer.audit.log import GENESIS, AuditEntry, AuditLog
 from reviewer.errors import ReviewerError
 
 _REF = re.compile(r"^([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)#([0-9]{1,9})$")

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from reviewer.audit import AuditEntry
+from reviewer.audit.log import AuditEntry
 
 EPOCH = datetime.fromtimestamp(0, UTC)
 FACT_KINDS = ("opened", "decision", "review", "merged", "reverted")

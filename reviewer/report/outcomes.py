@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from reviewer.audit import AuditLog
-from reviewer.audit_verify import VerifyResult, verify
+from reviewer.audit.log import AuditLog
+from reviewer.audit.verify import VerifyResult, verify
 from reviewer.report.figures import ChainState, OutcomeReport, figures
 from reviewer.report.history import FACT_KINDS, PrHistory, histories, parse_time
 

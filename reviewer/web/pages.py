@@ -18,7 +18,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from reviewer.audit import AuditLog
+from reviewer.audit.log import AuditLog
 from reviewer.report import decisions
 from reviewer.report.charts import all_charts
 from reviewer.report.evidence import evidence_pack

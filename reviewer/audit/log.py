@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, insert, select, update
 
-from reviewer.audit_signing import CheckpointSigner
+from reviewer.audit.signing import CheckpointSigner
 from reviewer.store.db import reading
 from reviewer.store.models import AuditCheckpoint, AuditHead, AuditRow
 

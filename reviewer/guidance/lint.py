@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reviewer.globs import matches
-from reviewer.guidance import GuidanceDoc, GuidanceError, parse_guidance
+from reviewer.guidance.rules import GuidanceDoc, GuidanceError, parse_guidance
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,13 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from reviewer.audit import GENESIS, AuditEntry, AuditLog
-from reviewer.audit_anchor import (
+from reviewer.audit.anchor import (
     CheckpointVerifier,
     WitnessPair,
     checkpoint_findings,
     witness_findings,
 )
+from reviewer.audit.log import GENESIS, AuditEntry, AuditLog
 
 Damage = Literal[
     "edited",

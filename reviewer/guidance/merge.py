@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from reviewer.guidance import GuidanceDoc, GuidanceError, GuidanceRule, parse_guidance
+from reviewer.guidance.rules import GuidanceDoc, GuidanceError, GuidanceRule, parse_guidance
 
 
 def switched_off(repo: Iterable[GuidanceDoc]) -> set[str]:

@@ -11,8 +11,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel
 
-from reviewer.audit import AuditEntry, AuditLog
-from reviewer.audit_verify import VerifyResult, verify
+from reviewer.audit.log import AuditEntry, AuditLog
+from reviewer.audit.verify import VerifyResult, verify
 from reviewer.bearer import require_bearer
 
 MAX_PAGE = 500

@@ -1,0 +1,2 @@
+"""Guidance: rule files parsed and scoped (rules), merged with a repository's own (merge),
+and checked for problems (lint)."""
