@@ -94,9 +94,9 @@ def check_env_file(path: Path, force: bool) -> None:
             f"{path} already holds an App's settings ({', '.join(held)}): add --force to "
             "replace them (other settings are kept), or choose another --env-file"
         )
-    folder = path.parent if str(path.parent) else Path(".")
-    target = path if path.exists() else folder
-    if not os.access(target, os.W_OK):
+    if not path.parent.is_dir():
+        raise SetupError(f"cannot write {path}: the folder {path.parent} does not exist")
+    if not os.access(path if path.exists() else path.parent, os.W_OK):
         raise SetupError(f"cannot write {path}: permission denied")
 
 
