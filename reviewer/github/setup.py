@@ -69,18 +69,15 @@ def open_page(options: SetupOptions, notify: Callable[[str], None]) -> SetupPage
         try:
             app = exchange_code(site, code)
         except SetupError as exc:
-            notify(f"error: {exc}")
             return Outcome(error=str(exc))
         try:
             stored = store(app, site, options.org, options.env_file)
             return Outcome(app=app, stored=stored)
         except envfile.EnvFileError as exc:
-            error = (
-                f"{exc}. GitHub created the App at {app.html_url}: generate a private key "
-                "in its settings and set the variables by hand (README, Settings)"
+            return Outcome(
+                error=f"{exc}. GitHub created the App at {app.html_url}: generate a private "
+                "key in its settings and set the variables by hand (README, Settings)"
             )
-            notify(f"error: {error}")
-            return Outcome(error=error)
 
     return SetupPage(site, options.org, options.port, manifest_for, handle_code, notify)
 
