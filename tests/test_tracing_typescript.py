@@ -171,3 +171,29 @@ def test_locals_of_callbacks_hold_only_inside_them(git_repo: GitRepo) -> None:
         ),
     }
     assert sure_callers(git_repo, files, "src.schemas.Num.int") == {("tests/a.test.ts", 9)}
+
+
+def test_calls_through_the_base_declaration_reach_overrides(git_repo: GitRepo) -> None:
+    """``this._parse()`` in the abstract base and ``s._parse()`` on a value typed by an
+    alias of the base both dispatch to ``Text._parse``, as the language service reports;
+    a call on an unrelated class does not."""
+    files = {
+        "src/base.ts": (
+            "export abstract class Base<T> {\n"  # 1
+            "  abstract _parse(v: unknown): T;\n"  # 2
+            "  parse(v: unknown): T {\n    return this._parse(v);\n  }\n"  # 3-5
+            "}\n"  # 6
+            "export type AnyBase = Base<any>;\n"  # 7
+            "export class Text extends Base<string> {\n"  # 8
+            "  _parse(v: unknown): string {\n    return String(v);\n  }\n"  # 9-11
+            "}\n"  # 12
+            "export class Other {\n  _parse(v: unknown): number {\n    return 1;\n  }\n}\n"  # 13-17
+        ),
+        "src/use.ts": (
+            'import { AnyBase, Other } from "./base.js";\n\n'
+            "export function run(s: AnyBase, o: Other): void {\n"  # 3
+            "  s._parse(1);\n  o._parse(2);\n}\n"  # 4-6
+        ),
+    }
+    found = sure_callers(git_repo, files, "src.base.Text._parse")
+    assert found == {("src/base.ts", 4), ("src/use.ts", 4)}

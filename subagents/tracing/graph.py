@@ -29,6 +29,7 @@ from subagents.tracing.resolve import (
 )
 
 EXPAND_PER_HOP = 25
+DISPATCH = 0.6  # a call through the base class's declaration of an overridden method
 MAX_EDGES_PER_TARGET = 300
 POSSIBLE_BELOW = 0.5
 _CALL_FORMS = {"call", "decorator"}
@@ -71,6 +72,8 @@ class Tracer:
         found, confidence = self.resolver.target_of(path, ref)
         if found == target:
             return confidence if call_like else confidence * 0.9
+        if call_like and self._through_base(path, ref, tdef, target):
+            return DISPATCH
         if found is not None or not call_like:
             return None
         if ref.receiver is not None:
@@ -94,6 +97,20 @@ class Tracer:
         # An unknown receiver calling a method of this name: a lead only (a type checker
         # confirms few of these), and none at all where nothing of the package is imported.
         return REACHABLE if self.resolver.reaches(path, target) else NAME_ONLY
+
+    def _through_base(self, path: str, ref: Ref, tdef: Def, target: Sym) -> bool:
+        """Is ``ref`` a call of ``tdef``'s name on an instance of a proper base class of
+        the target's class, which dispatches to the target at run time?"""
+        spec = language_for(path)
+        if not (spec and spec.dispatch_through_base and ref.receiver and tdef.parent):
+            return False
+        if tdef.kind != "method" or ref.name != tdef.name:
+            return False
+        base = self.resolver.resolve_expr(path, ref.scope, ref.receiver, line=ref.line)
+        if not isinstance(base, Instance) or base.bases_only or base.cls is None:
+            return False
+        cls = Sym(target.path, tdef.parent)
+        return base.cls != cls and self.resolver.subclass_of(cls, base.cls)
 
     def callers(self, frontier: list[Node], hops: int) -> list[Edge]:
         by_name: dict[str, list[tuple[Node, Def]]] = {}

@@ -31,6 +31,10 @@ class LanguageSpec:
     # Go and Java see every top-level name of the files in the same directory.
     package_scope: bool = False
     module_separator: str = "."
+    # A call through a base class's declaration of a method (often abstract) is a call of
+    # each override, as the language's own tooling reports it (TypeScript's language
+    # service, Java's call hierarchy; not Python's type checkers).
+    dispatch_through_base: bool = False
 
 
 def _python() -> Any:
@@ -84,11 +88,11 @@ SPECS: dict[str, LanguageSpec] = {
         ),
         LanguageSpec(
             "typescript", "js", (".ts", ".mts", ".cts"), ("javascript.scm", "typescript.scm"),
-            _typescript, _JS_SELF, _JS_SUPER,
+            _typescript, _JS_SELF, _JS_SUPER, dispatch_through_base=True,
         ),
         LanguageSpec(
             "tsx", "js", (".tsx",), ("javascript.scm", "typescript.scm", "jsx.scm"), _tsx,
-            _JS_SELF, _JS_SUPER,
+            _JS_SELF, _JS_SUPER, dispatch_through_base=True,
         ),
         LanguageSpec("go", "go", (".go",), ("go.scm",), _go, package_scope=True),
         LanguageSpec(

@@ -12,6 +12,10 @@
 (optional_parameter pattern: (identifier) @var type: (type_annotation [(type_identifier) @type (nested_type_identifier) @type (generic_type name: (_) @type)])) @bind
 (variable_declarator name: (identifier) @var type: (type_annotation [(type_identifier) @type (nested_type_identifier) @type (generic_type name: (_) @type)])) @bind
 (public_field_definition name: (property_identifier) @var type: (type_annotation [(type_identifier) @type (nested_type_identifier) @type (generic_type name: (_) @type)])) @bind
+; ``type Any = Base<any>``: a value of type ``Any`` is a ``Base``.
+(type_alias_declaration
+  name: (type_identifier) @var
+  value: [(type_identifier) @type (nested_type_identifier) @type (generic_type name: (_) @type)]) @bind
 ; Unannotated: a call's result (``const s = z.string()``) or a value (``const f = A.create``).
 (variable_declarator
   name: (identifier) @var
