@@ -197,3 +197,23 @@ def test_calls_through_the_base_declaration_reach_overrides(git_repo: GitRepo) -
     }
     found = sure_callers(git_repo, files, "src.base.Text._parse")
     assert found == {("src/base.ts", 4), ("src/use.ts", 4)}
+
+
+def test_callers_through_names_it_is_exported_as(git_repo: GitRepo) -> None:
+    """``Text.create`` is bound to ``textType`` and exported as ``text``; ``_check`` is
+    re-exported as ``check``: calls under the other names are its callers, though they
+    never mention its own name."""
+    files = {
+        "src/schemas.ts": SCHEMAS + "export function _check(): void {}\n",  # 35
+        "src/checks.ts": 'export { _check as check } from "./schemas.js";\n',
+        "src/use.ts": (
+            'import { text } from "./schemas.js";\nimport * as checks from "./checks.js";\n\n'
+            "text();\n"  # 4
+            "checks.check();\n"  # 5
+        ),
+    }
+    assert sure_callers(git_repo, files, "src.schemas.Text.create") == {
+        ("src/schemas.ts", 30),  # the reference that binds it
+        ("src/use.ts", 4),
+    }
+    assert sure_callers(git_repo, {}, "src.schemas._check") == {("src/use.ts", 5)}

@@ -14,6 +14,8 @@ from subagents.tracing.languages import family_globs, is_test_path
 from subagents.tracing.project import Project
 
 MAX_CANDIDATES = 2000
+MAX_ALIASES = 20
+ALIAS_ROUNDS = 3
 REMOTE_INDEX_CAP = 500
 _INDEX_CHUNK = 500
 
@@ -91,3 +93,31 @@ def files_mentioning(project: Project, names: list[str], family: str) -> list[st
         project.omitted["candidate files over the limit"] += len(found) - MAX_CANDIDATES
         found = found[:MAX_CANDIDATES]
     return found
+
+
+def with_aliases(
+    project: Project, names: set[str], family: str
+) -> tuple[list[str], dict[str, str]]:
+    """Files mentioning ``names`` or another name one of them is re-exported or bound as
+    (``export { _gte as gte }``, ``const stringType = ZodString.create``), and those
+    names: alias -> original. A call through an alias never mentions the original."""
+    aliases: dict[str, str] = {}
+    paths = files_mentioning(project, sorted(names), family)
+    for _ in range(ALIAS_ROUNDS):
+        found: dict[str, str] = {}
+        known = names | aliases.keys()
+        for facts in project.heads(paths).values():
+            pairs = [(i.name, i.alias) for i in facts.imports if i.name and i.alias]
+            pairs += [(b.type.rsplit(".", 1)[-1], b.var) for b in facts.binds
+                      if b.scope is None and b.type.startswith("=")]  # fmt: skip
+            for name, alias in pairs:
+                if name in known and alias not in known:
+                    found.setdefault(alias, aliases.get(name, name))
+        found = dict(list(found.items())[: MAX_ALIASES - len(aliases)])
+        if not found:
+            break
+        aliases.update(found)
+        seen = set(paths)
+        fresh = [p for p in files_mentioning(project, sorted(found), family) if p not in seen]
+        paths = sorted([*paths, *fresh], key=lambda p: (is_test_path(p), p))
+    return paths[:MAX_CANDIDATES], aliases

@@ -13,7 +13,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 
-from subagents.tracing.candidates import files_mentioning
+from subagents.tracing.candidates import files_mentioning, with_aliases
 from subagents.tracing.facts import Def, FileFacts, Ref
 from subagents.tracing.languages import is_test_path, language_for
 from subagents.tracing.model import Edge
@@ -124,8 +124,11 @@ class Tracer:
             for node, _ in items:
                 family = self.project.modules.files.get(node.sym.path, "")
                 families.setdefault(family, set()).add(name)
-        for family, names in families.items():
-            paths = files_mentioning(self.project, sorted(names), family)
+        for family, own in families.items():
+            paths, aliases = with_aliases(self.project, own, family)
+            for alias, name in aliases.items():
+                by_name.setdefault(alias, by_name[name])
+            names = own | aliases.keys()
             # Sources come before tests; under a time budget, read in chunks and stop
             # before one that the last chunk's pace says would overrun it, counting what
             # was left unread.
