@@ -186,17 +186,20 @@ def test_calls_through_the_base_declaration_reach_overrides(git_repo: GitRepo) -
             "export type AnyBase = Base<any>;\n"  # 7
             "export class Text extends Base<string> {\n"  # 8
             "  _parse(v: unknown): string {\n    return String(v);\n  }\n"  # 9-11
-            "}\n"  # 12
-            "export class Other {\n  _parse(v: unknown): number {\n    return 1;\n  }\n}\n"  # 13-17
+            "  only(): void {}\n"  # 12
+            "}\n"  # 13
+            "export class Other {\n  _parse(v: unknown): number {\n    return 1;\n  }\n}\n"  # 14-18
         ),
         "src/use.ts": (
             'import { AnyBase, Other } from "./base.js";\n\n'
             "export function run(s: AnyBase, o: Other): void {\n"  # 3
-            "  s._parse(1);\n  o._parse(2);\n}\n"  # 4-6
+            "  s._parse(1);\n  o._parse(2);\n"  # 4-5
+            "  s.only();\n}\n"  # 6-7: the base declares no ``only``: a narrowed call
         ),
     }
     found = sure_callers(git_repo, files, "src.base.Text._parse")
     assert found == {("src/base.ts", 4), ("src/use.ts", 4)}
+    assert sure_callers(git_repo, {}, "src.base.Text.only") == set()
 
 
 def test_callers_through_names_it_is_exported_as(git_repo: GitRepo) -> None:

@@ -4,8 +4,9 @@
     python -m benchmarks.tracing.ts_accuracy --repo PATH --scope packages/zod/src/ \\
         --tsserver /tmp/ts/node_modules/typescript/lib/tsserver.js
 
-The same sampling as the Python benchmark: every function and method of the files under
-``--scope`` (test files excluded), thinned evenly to ``--max-samples``. The oracle is
+The same sampling as the Python benchmark: every function and method with a body of the
+files under ``--scope`` (test files excluded; a namespace's functions count, closures and
+abstract signatures do not), thinned evenly to ``--max-samples``. The oracle is
 ``tsserver``'s ``prepareCallHierarchy`` then ``provideCallHierarchyIncomingCalls`` at each
 definition's name; the tracer's hop-1 caller edges are compared with it by (path, line),
 both restricted to ``--scope``. Baseline in the same run: every call of the same name.
@@ -93,6 +94,7 @@ def samples(project: Project, scope: str, limit: int) -> list[Sym]:
             Sym(path, d.qname)
             for d in facts.defs
             if d.kind in {"function", "method"} and d.name != "constructor"
+            and "abstract" not in d.decorators  # a signature without a body
             and kinds.get(d.parent or "", "class") in {"class", "namespace"}  # not a closure
         ]  # fmt: skip
     step = max(len(found) / limit, 1.0)

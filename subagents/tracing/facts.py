@@ -17,7 +17,7 @@ import tree_sitter as ts
 
 from subagents.tracing import languages
 
-FACTS_VERSION = 5
+FACTS_VERSION = 6
 MAX_FILE_BYTES = 1_000_000
 MAX_TEXT = 120
 LONG_LINE = 1000  # bytes: longer than any hand-written line
@@ -216,8 +216,8 @@ class _Builder:
                 decorators.setdefault(inner.start_byte, []).extend(
                     receiver_text(n).removesuffix("()") for n in caps["decorator"]
                 )
-            elif kind == "getter":  # read like a Python property
-                decorators.setdefault(caps["getter"][0].start_byte, []).append("property")
+            elif kind in _MARKERS:  # a getter is read like a Python property
+                decorators.setdefault(caps[kind][0].start_byte, []).append(_MARKERS[kind])
             elif kind == "package":
                 self.facts.package = _text(caps["package"][0])
         self._defs(defs, decorators)
@@ -321,7 +321,9 @@ class _Builder:
 
 _KINDS: dict[tuple[str, int], str] = {}
 _KIND_PREFIXES = ("definition.", "reference.", "import.")
-_OTHER_KINDS = ("decorated", "getter", "package", "bind", "returns", "alias")
+# Captures that mark a definition as if it were decorated so.
+_MARKERS = {"getter": "property", "abstract": "abstract"}
+_OTHER_KINDS = ("decorated", *_MARKERS, "package", "bind", "returns", "alias")
 
 
 def _kind(language: str, index: int, caps: dict[str, list[ts.Node]]) -> str:

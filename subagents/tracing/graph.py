@@ -110,7 +110,11 @@ class Tracer:
         if not isinstance(base, Instance) or base.bases_only or base.cls is None:
             return False
         cls = Sym(target.path, tdef.parent)
-        return base.cls != cls and self.resolver.subclass_of(cls, base.cls)
+        return (
+            base.cls != cls
+            and self.resolver.subclass_of(cls, base.cls)
+            and self.resolver.lookup_method(base.cls, tdef.name) is not None  # declared there
+        )
 
     def callers(self, frontier: list[Node], hops: int) -> list[Edge]:
         by_name: dict[str, list[tuple[Node, Def]]] = {}

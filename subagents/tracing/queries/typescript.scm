@@ -32,6 +32,9 @@
 (function_expression return_type: (type_annotation [(type_identifier) @type (nested_type_identifier) @type (generic_type name: (_) @type) (this_type) @type])) @returns
 ; A getter is read like an attribute, as a Python property is.
 (method_definition "get" name: (property_identifier)) @getter
+; An abstract method is declared without a body; its overrides receive its calls.
+(abstract_method_signature name: (property_identifier) @name) @definition.function
+(abstract_method_signature) @abstract
 (export_statement "default" declaration:
   (class_declaration name: (type_identifier) @name)) @import.export_default
 (public_field_definition
