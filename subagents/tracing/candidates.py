@@ -10,12 +10,14 @@ kept in memory.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from subagents.tracing.facts import FileFacts
 from subagents.tracing.languages import family_globs, is_test_path
 from subagents.tracing.project import Project
 
 MAX_CANDIDATES = 2000
 MAX_ALIASES = 20
-ALIAS_ROUNDS = 3
 REMOTE_INDEX_CAP = 500
 _INDEX_CHUNK = 500
 
@@ -95,29 +97,25 @@ def files_mentioning(project: Project, names: list[str], family: str) -> list[st
     return found
 
 
-def with_aliases(
-    project: Project, names: set[str], family: str
-) -> tuple[list[str], dict[str, str]]:
-    """Files mentioning ``names`` or another name one of them is re-exported or bound as
-    (``export { _gte as gte }``, ``const stringType = ZodString.create``), and those
-    names: alias -> original. A call through an alias never mentions the original."""
-    aliases: dict[str, str] = {}
-    paths = files_mentioning(project, sorted(names), family)
-    for _ in range(ALIAS_ROUNDS):
-        found: dict[str, str] = {}
-        known = names | aliases.keys()
-        for facts in project.heads(paths).values():
-            pairs = [(i.name, i.alias) for i in facts.imports if i.name and i.alias]
-            pairs += [(b.type.rsplit(".", 1)[-1], b.var) for b in facts.binds
-                      if b.scope is None and b.type.startswith("=")]  # fmt: skip
-            for name, alias in pairs:
-                if name in known and alias not in known:
-                    found.setdefault(alias, aliases.get(name, name))
-        found = dict(list(found.items())[: MAX_ALIASES - len(aliases)])
-        if not found:
-            break
-        aliases.update(found)
-        seen = set(paths)
-        fresh = [p for p in files_mentioning(project, sorted(found), family) if p not in seen]
-        paths = sorted([*paths, *fresh], key=lambda p: (is_test_path(p), p))
-    return paths[:MAX_CANDIDATES], aliases
+def new_aliases(heads: Iterable[FileFacts], known: dict[str, str]) -> dict[str, str]:
+    """Names that ``known`` names (alias -> original; an original maps to itself) are
+    re-exported or bound as in these files (``export { _gte as gte }``, ``const
+    stringType = ZodString.create``): a call through an alias never mentions the
+    original, so its files are searched too. At most ``MAX_ALIASES`` in all."""
+    pairs = []
+    for facts in heads:
+        pairs += [(i.name, i.alias) for i in facts.imports if i.name and i.alias]
+        pairs += [(b.type.rsplit(".", 1)[-1], b.var) for b in facts.binds
+                  if b.scope is None and b.type.startswith("=")]  # fmt: skip
+    found: dict[str, str] = {}
+    grew = True
+    while grew:  # ``const b = A.create; export { b as c }``: a chain within one file
+        grew = False
+        for name, alias in pairs:
+            if len(known) + len(found) >= MAX_ALIASES:
+                return found
+            original = found.get(name) or known.get(name)
+            if original and alias not in known and alias not in found:
+                found[alias] = original
+                grew = True
+    return found

@@ -13,7 +13,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 
-from subagents.tracing.candidates import files_mentioning, with_aliases
+from subagents.tracing.candidates import files_mentioning, new_aliases
 from subagents.tracing.facts import Def, FileFacts, Ref
 from subagents.tracing.languages import is_test_path, language_for
 from subagents.tracing.model import Edge
@@ -128,26 +128,38 @@ class Tracer:
             for node, _ in items:
                 family = self.project.modules.files.get(node.sym.path, "")
                 families.setdefault(family, set()).add(name)
-        for family, own in families.items():
-            paths, aliases = with_aliases(self.project, own, family)
-            for alias, name in aliases.items():
-                by_name.setdefault(alias, by_name[name])
-            names = own | aliases.keys()
-            # Sources come before tests; under a time budget, read in chunks and stop
-            # before one that the last chunk's pace says would overrun it, counting what
-            # was left unread.
-            per_file = 0.0
-            for start in range(0, len(paths), CALLER_CHUNK):
-                chunk = paths[start : start + CALLER_CHUNK]
-                if self.project.out_of_time(per_file * len(chunk)):
-                    self.project.omitted["candidate files over the time budget"] += (
-                        len(paths) - start
-                    )
-                    break
-                began = time.monotonic()
-                for path, facts in self.project.with_refs_named(chunk, names).items():
-                    edges.extend(self._file_callers(path, facts, names, by_name, hops))
-                per_file = (time.monotonic() - began) / len(chunk)
+        for family, names in families.items():
+            edges += self._family_callers(family, names, by_name, hops)
+        return edges
+
+    def _family_callers(
+        self, family: str, names: set[str], by_name: dict[str, list[tuple[Node, Def]]], hops: int
+    ) -> list[Edge]:
+        """Sources come before tests; under a time budget, read in chunks and stop before
+        one that the last chunk's pace says would overrun it, counting what was left
+        unread. Names the targets are re-exported as join the search as they are found."""
+        edges: list[Edge] = []
+        known = {n: n for n in names}
+        paths = files_mentioning(self.project, sorted(names), family)
+        seen, start, per_file = set(paths), 0, 0.0
+        while start < len(paths):
+            chunk = paths[start : start + CALLER_CHUNK]
+            if self.project.out_of_time(per_file * len(chunk)):
+                self.project.omitted["candidate files over the time budget"] += len(paths) - start
+                break
+            began = time.monotonic()
+            found = new_aliases(self.project.heads(chunk).values(), known)
+            if found:
+                known.update(found)
+                for alias, name in found.items():
+                    by_name.setdefault(alias, by_name[name])
+                more = files_mentioning(self.project, sorted(found), family)
+                paths += [p for p in more if p not in seen]
+                seen.update(more)
+            for path, facts in self.project.with_refs_named(chunk, set(known)).items():
+                edges.extend(self._file_callers(path, facts, set(known), by_name, hops))
+            per_file = (time.monotonic() - began) / len(chunk)
+            start += len(chunk)
         return edges
 
     def _file_callers(
