@@ -42,7 +42,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route as StarletteRoute
 
-from tests.fakes import github_spec
+from tests.fakes import github_graphql, github_spec
 from tests.fakes.github_state import (
     PERMISSION_LEVELS,
     REACTION_CONTENTS,
@@ -271,6 +271,7 @@ class FakeGitHub(GitHubState):
         github_spec.LIVE_FAKES.add(self)
         github_spec.load()  # parsed once per process, before any request is timed
         self.manifests = _github_manifest.ManifestFlow()  # the App manifest flow's state
+        github_graphql.schema()
         self.app = Starlette(
             routes=[
                 *_github_manifest.web_routes(self),

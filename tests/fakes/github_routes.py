@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from tests.fakes import github_graphql
 from tests.fakes.github import (
     ACTIONS_ONLY_STATUSES,
     ANNOTATION_LEVELS,
@@ -322,36 +322,10 @@ def get_blob(fake: FakeGitHub, c: Call) -> Any:
     }
 
 
-_BLOB_ALIAS = re.compile(r'(\w+)\s*:\s*object\(\s*oid\s*:\s*"([0-9a-f]{40})"\s*\)')
-
-
 @route("POST", "/graphql")
 def graphql(fake: FakeGitHub, c: Call) -> Any:
-    """Only the query the reviewer sends: ``repository(owner, name) { bN: object(oid) }``
-    with ``... on Blob { text isBinary isTruncated byteSize }``. Anything else is an error
-    in GraphQL's shape (HTTP 200 with ``errors``), as GitHub answers."""
-    body = c.body()
-    query, variables = str(body.get("query", "")), body.get("variables") or {}
-    aliases = _BLOB_ALIAS.findall(query)
-    if "repository(" not in query or not aliases or "owner" not in variables:
-        return {"errors": [{"message": "the fake supports only the blob batch query"}]}
-    c.params.update(owner=variables["owner"], repo=variables.get("name", ""))
-    c.repo = fake._visible_repo(c)
-    fake._authorize(c, read("contents"))
-    found: dict[str, Any] = {}
-    for alias, oid in aliases:
-        data = c.r.blobs.get(oid)
-        if data is None:
-            found[alias] = None
-            continue
-        binary = b"\x00" in data
-        found[alias] = {
-            "text": None if binary else data.decode("utf-8", "replace"),
-            "isBinary": binary,
-            "isTruncated": False,
-            "byteSize": len(data),
-        }
-    return {"data": {"repository": found}}
+    """GitHub's GraphQL API, validated against its schema (``github_graphql``)."""
+    return github_graphql.answer(fake, c)
 
 
 @route("GET", REPO + "/git/trees/{ref:path}", perm=read("contents"))
