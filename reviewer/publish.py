@@ -20,11 +20,11 @@ from reviewer.context import ReviewContext
 from reviewer.diff import parse_patch
 from reviewer.github.client import GitHubClient, GitHubError
 from reviewer.github.context import CHECK_RUN_NAME
+from reviewer.github.snapshot import SUMMARY_MARKER
 from reviewer.labels import LABEL_HUMAN, OUR_LABELS
 from reviewer.render import HEADLINES, render_markdown
 from subagents.base import Finding, SubAgentReport
 
-SUMMARY_MARKER = "<!-- reviewer:summary -->"
 MAX_SUMMARY = 60_000
 log = structlog.get_logger("reviewer.publish")
 
@@ -32,11 +32,13 @@ log = structlog.get_logger("reviewer.publish")
 @dataclass(frozen=True)
 class Posted:
     """What earlier reviews of this PR already put on GitHub (publishing is idempotent per
-    head): inline findings at this head, an approval of it, and the summary comment."""
+    head): inline findings at this head, an approval of it, and the summary comment
+    (``summary_absent``: the PR's comments were all read and none is our summary)."""
 
     fingerprints: frozenset[str] = field(default_factory=frozenset)
     approved: bool = False
     summary_id: int | None = None
+    summary_absent: bool = False
 
 
 def _now() -> str:
@@ -90,6 +92,14 @@ def fail_check(client: GitHubClient, repo: str, run_id: int, error: str) -> None
             },
         },
     )
+
+
+def fail_unread(client: GitHubClient, repo: str, head_sha: str, error: str) -> None:
+    """The PR could not be read: our check on ``head_sha`` (reused, else opened) asks for a
+    human. Our runs are looked up through REST, as the failed read did not list them."""
+    ours = client.check_runs(repo, head_sha, name=CHECK_RUN_NAME, own=True)
+    run_id = max((int(r["id"]) for r in ours), default=None) or start_check(client, repo, head_sha)
+    fail_check(client, repo, run_id, error)
 
 
 def anchor(ctx: ReviewContext, finding: Finding) -> dict[str, Any] | None:
@@ -224,18 +234,20 @@ def _summary_comment(
     ctx: ReviewContext,
     text: str,
     bot_login: str | None,
-    known_id: int | None,
+    posted: Posted,
 ) -> dict[str, Any]:
     """Edit the summary comment in place (by its remembered id, else found by its marker),
-    or post the first one."""
+    or post the first one (without listing the PR's comments when none is ours)."""
     assert ctx.pr is not None
     body = f"{SUMMARY_MARKER}\n{text}"[:MAX_SUMMARY]
-    if known_id is not None:
+    if posted.summary_id is not None:
         try:
-            return client.edit_comment(ctx.repo, known_id, body)
+            return client.edit_comment(ctx.repo, posted.summary_id, body)
         except GitHubError as exc:
             if exc.status not in (404, 410):  # deleted meanwhile: look for another
                 raise
+    elif posted.summary_absent:
+        return client.create_comment(ctx.repo, ctx.pr, body)
     for comment in client.issue_comments(ctx.repo, ctx.pr):
         author = (comment.get("user") or {}).get("login")
         if SUMMARY_MARKER in (comment.get("body") or "") and (
@@ -294,7 +306,7 @@ def publish(
         )
     if requested:
         summary += f"\nRequested reviewers: {', '.join(requested)}\n"
-    comment = _summary_comment(client, ctx, summary, bot_login, posted.summary_id)
+    comment = _summary_comment(client, ctx, summary, bot_login, posted)
     client.update_check_run(
         ctx.repo,
         run_id,

@@ -738,3 +738,71 @@ def test_a_recursive_tree_over_the_limit_is_truncated_and_says_so(env: Env) -> N
     with env.http() as http:
         tree = http.get(f"/repos/{REPO}/git/trees/main", params={"recursive": "1"}).json()
     assert tree["truncated"] is True and len(tree["tree"]) == 2
+
+
+def _graphql(env: Env, query: str, token: str | None = None, **variables) -> dict:
+    with env.http(token) as http:
+        r = http.post(
+            env.api.removesuffix("/v3") + "/graphql", json={"query": query, "variables": variables}
+        )
+    assert r.status_code == 200  # GitHub answers GraphQL errors with 200 too
+    return r.json()
+
+
+def test_graphql_queries_are_validated_against_githubs_schema(env: Env) -> None:
+    repo = 'repository(owner: "acme", name: "widgets")'
+    bad = _graphql(env, f"{{ {repo} {{ pullRequest(number: 1) {{ titel }} }} }}")
+    assert "Cannot query field 'titel' on type 'PullRequest'" in bad["errors"][0]["message"]
+    assert "data" not in bad
+    unbounded = _graphql(
+        env, f"{{ {repo} {{ pullRequest(number: 1) {{ labels {{ totalCount }} }} }} }}"
+    )
+    assert unbounded["errors"][0]["type"] == "MISSING_PAGINATION_BOUNDARIES"
+    excessive = (
+        f"{{ {repo} {{ pullRequest(number: 1) {{ reviews(first: 101) {{ totalCount }} }} }} }}"
+    )
+    assert _graphql(env, excessive)["errors"][0]["type"] == "EXCESSIVE_PAGINATION"
+    assert len(env.fake.take_spec_violations()) == 3  # each fails the test that sent it
+
+
+def test_graphql_answers_in_the_querys_shape_with_pages_and_nulls(env: Env) -> None:
+    for i in range(3):
+        env.fake.add_review(REPO, 1, user="alice", state="COMMENTED", body=f"r{i}")
+    query = """query($owner: String!, $name: String!, $after: String) {
+      repository(owner: $owner, name: $name) {
+        pullRequest(number: 1) {
+          title author { __typename login }
+          reviews(first: 2, after: $after) {
+            totalCount nodes { author { login } } pageInfo { hasNextPage endCursor }
+          }
+        }
+        missing: pullRequest(number: 99) { title }
+        policy: object(expression: "main:.github/reviewer.yml") { ... on Blob { text } }
+        none: object(expression: "main:nope.txt") { oid }
+      }
+    }"""
+    first = _graphql(env, query, owner="acme", name="widgets")
+    data = first["data"]["repository"]
+    assert data["pullRequest"]["author"] == {"__typename": "User", "login": "bob"}
+    page = data["pullRequest"]["reviews"]
+    assert page["totalCount"] == 3 and len(page["nodes"]) == 2
+    assert page["pageInfo"]["hasNextPage"] is True
+    assert data["missing"] is None and data["none"] is None
+    assert data["policy"] == {"text": "auto_approve: false\n"}
+    assert [e["type"] for e in first["errors"]] == ["NOT_FOUND"]
+    cursor = page["pageInfo"]["endCursor"]
+    rest = _graphql(env, query, owner="acme", name="widgets", after=cursor)
+    tail = rest["data"]["repository"]["pullRequest"]["reviews"]
+    assert len(tail["nodes"]) == 1 and tail["pageInfo"]["hasNextPage"] is False
+
+
+def test_graphql_sees_only_what_the_token_may(env: Env) -> None:
+    env.fake.add_installation(88, "scoped", permissions={"metadata": "read"})
+    env.fake.add_repo("scoped/repo", files={"a.txt": "a\n"})
+    scoped = env.integration().get_access_token(88).token
+    query = """{ mine: repository(owner: "scoped", name: "repo") {
+        object(expression: "main:a.txt") { oid } }
+      theirs: repository(owner: "acme", name: "widgets") { name } }"""
+    answer = _graphql(env, query, token=scoped)
+    assert answer["data"] == {"mine": {"object": None}, "theirs": None}
+    assert sorted(e["type"] for e in answer["errors"]) == ["FORBIDDEN", "NOT_FOUND"]

@@ -442,3 +442,63 @@ def test_a_held_finding_goes_when_its_lines_change(fake_github, fake_models, ser
     fixed = fake_github.push(REPO, 102, {"app/service.py": rewritten})
     deliver(server, pr_payload("synchronize", fake_github.pull(REPO, 102)))
     assert settled(fake_github, fixed, 1)[-1] == "success"
+
+
+# -- 7: what the reviewer could not read in full, it does not approve ---------------------
+
+
+def test_a_graphql_error_in_the_context_ends_in_human_review(fake_github, server):
+    """GitHub answers the context query with ``errors`` and partial data (here the
+    installation may not read commit statuses): the check asks for a human."""
+    fake_github.set_file(REPO, "main", ".github/reviewer.yml", AUTO_APPROVE)
+    fake_github.installation(INSTALLATION_ID).permissions["statuses"] = "none"
+    pull = make_pull(fake_github, 71)
+    assert opened(fake_github, server, pull) == "action_required"
+    run = runs(fake_github, pull.head_sha)[0]
+    assert run["output"]["title"] == "Review failed: a human review is needed"
+    assert "Resource not accessible by integration" in run["output"]["summary"]
+    assert not [r for r in fake_github.reviews(REPO, 71) if r["state"] == "APPROVED"]
+
+
+def test_a_null_where_the_gate_needs_an_answer_ends_in_human_review(fake_github, server):
+    """The base branch is gone when the PR is read (``baseRef: null``): its CODEOWNERS
+    cannot be read, so the PR is not approved."""
+    policy = AUTO_APPROVE + "approve_into: ['release/*']\n"
+    fake_github.set_file(REPO, "main", ".github/reviewer.yml", policy)
+    fake_github.set_file(REPO, "release/3.0", "notes.txt", "anything\n")
+    pull = make_pull(fake_github, 72, base_ref="release/3.0")
+    del fake_github.repo(REPO).branches["release/3.0"]
+    assert opened(fake_github, server, pull) == "action_required"
+    assert "base branch" in runs(fake_github, pull.head_sha)[0]["output"]["summary"]
+
+
+def test_a_change_request_past_the_first_hundred_reviews_blocks(fake_github, server, audit):
+    fake_github.set_file(REPO, "main", ".github/reviewer.yml", AUTO_APPROVE)
+    fake_github.add_collaborator(REPO, "carol", "write")
+    pull = make_pull(fake_github, 73)
+    for _ in range(100):
+        fake_github.add_review(REPO, 73, user="bob", state="COMMENTED")
+    fake_github.add_review(REPO, 73, user="carol", state="CHANGES_REQUESTED")
+    assert opened(fake_github, server, pull) == "action_required"
+    [decision] = recorded(audit, 73)
+    assert "review.changes_requested" in [r["code"] for r in decision.payload["reasons"]]
+
+
+def test_a_label_past_the_first_hundred_still_requires_a_human(fake_github, server):
+    policy = AUTO_APPROVE + "require_human_for:\n  labels: [security]\n"
+    fake_github.set_file(REPO, "main", ".github/reviewer.yml", policy)
+    pull = make_pull(fake_github, 74, labels=[f"area-{i}" for i in range(100)] + ["security"])
+    assert opened(fake_github, server, pull) == "action_required"
+
+
+def test_every_check_run_of_a_busy_head_is_read(fake_github, server, audit):
+    """Past 100 check runs the head's runs are read through REST, all pages: the audit
+    lists every other check, and a re-review still finds (and reuses) our own run."""
+    pull = make_pull(fake_github, 75)
+    fake_github.add_foreign_check_runs(REPO, pull.head_sha, 120)
+    opened(fake_github, server, pull)
+    [decision] = recorded(audit, 75)
+    assert len(decision.payload["checks"]["check_runs"]) == 120
+    deliver(server, comment_event(75, "/reviewer review", "alice"), "issue_comment")
+    recorded(audit, 75, 2)
+    assert len(runs(fake_github, pull.head_sha)) == 1

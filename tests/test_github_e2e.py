@@ -143,23 +143,18 @@ def test_opened_pr_is_reviewed_and_published(fake_github, server, sqlite_url):
     calls = [(r.method, r.path) for r in fake_github.requests]
     assert calls == [
         ("POST", f"/app/installations/{INSTALLATION_ID}/access_tokens"),
-        ("GET", "/repos/acme/app/pulls/1"),
-        # every check run of the head (all pages): ours is reused by a re-review, the
-        # others go into the audit entry
-        ("GET", f"/repos/acme/app/commits/{pull.head_sha}/check-runs"),
+        # one GraphQL query: the PR, its labels and reviews (a writer's "changes requested"
+        # blocks), the head's check runs (ours is reused by a re-review, the others go into
+        # the audit entry) and statuses, policy and guidance from the default branch,
+        # CODEOWNERS from the base branch, and the PR's comments (no summary of ours yet)
+        ("POST", "/graphql"),
         ("POST", "/repos/acme/app/check-runs"),
         # files and commits pinned to base...head: a push meanwhile changes nothing read
         ("GET", f"/repos/acme/app/compare/{pull.base_sha}...{pull.head_sha}"),
-        ("GET", "/repos/acme/app/contents/.github"),
-        ("GET", "/repos/acme/app/contents/CODEOWNERS"),  # GitHub's order: .github/ (listed
-        ("GET", "/repos/acme/app/contents/docs/CODEOWNERS"),  # above), the root, docs/
-        ("GET", "/repos/acme/app/pulls/1/reviews"),  # a writer's "changes requested" blocks
-        ("GET", f"/repos/acme/app/commits/{pull.head_sha}/status"),
         ("GET", f"/repos/acme/app/git/trees/{pull.head_sha}"),  # the tracer's file list
         ("POST", "/graphql"),  # ... and the changed Python file's blob, in one batch
         ("POST", "/repos/acme/app/pulls/1/reviews"),
         ("POST", "/repos/acme/app/issues/1/labels"),
-        ("GET", "/repos/acme/app/issues/1/comments"),
         ("POST", "/repos/acme/app/issues/1/comments"),
         ("PATCH", f"/repos/acme/app/check-runs/{check['id']}"),
         ("GET", f"/repos/acme/app/pulls/1/reviews/{reviews[0]['id']}/comments"),  # feedback

@@ -9,6 +9,7 @@ import pytest
 
 from reviewer.audit.log import AuditLog
 from reviewer.github.context import COMPARE_MAX_FILES, HeadMoved, pinned_change
+from reviewer.github.snapshot import read_snapshot
 from reviewer.store.db import open_database
 from tests.conftest import REPO, pr_payload, signed
 from tests.test_github_e2e import BODY, completed_check, serving, wait_for
@@ -31,7 +32,7 @@ def test_a_push_between_reading_the_head_and_its_files_changes_nothing_judged(
     # then judged the dirty commit on the clean files, and a force-push back to it later
     # would carry that verdict.
     fake_github.after_request(
-        "GET", f"/pulls/{pull.number}", lambda: fake_github.push(REPO, pull.number, CLEAN)
+        "POST", "/graphql", lambda: fake_github.push(REPO, pull.number, CLEAN)
     )
     body, headers = signed(pr_payload("opened", pull))
     with serving(github_env, tmp_path / "serve.log") as base:
@@ -51,7 +52,7 @@ def test_past_the_comparison_limit_a_moved_head_stops_the_review(fake_github, ap
     new = {f"docs/page{i}.md": f"page {i}\n" for i in range(COMPARE_MAX_FILES + 1)}
     before = fake_github.add_pull_from_contents(REPO, 22, new=new, author="alice").head_sha
     client = client_for(fake_github, app_keys)
-    pr = client.pull(REPO, 22)
+    pr = read_snapshot(client, REPO, 22).pr
     fake_github.after_request("GET", "/pulls/22/files", lambda: fake_github.push(REPO, 22, CLEAN))
     with pytest.raises(HeadMoved) as moved:
         pinned_change(client, REPO, 22, pr)
@@ -69,6 +70,6 @@ def test_a_truncated_tree_is_a_trace_gap_not_a_silent_one(fake_github, app_keys)
     fake_github.add_pull_from_contents(REPO, 23, old={"app/main.py": "x = 1\n"}, new=new)
     fake_github.tree_entry_limit = 2
     client = client_for(fake_github, app_keys)
-    ctx = build_github_context(client, REPO, 23, client.pull(REPO, 23), installation_id=1)
+    ctx = build_github_context(client, REPO, 23, read_snapshot(client, REPO, 23), installation_id=1)
     trace = trace_for_context(ctx, 5000)
     assert trace.omitted["tree truncated by GitHub (files past its listing not traced)"] == 1

@@ -10,6 +10,7 @@ from reviewer.github.auth import AppCredentials, InstallationTokens
 from reviewer.github.client import GitHubClient
 from reviewer.github.context import build_github_context
 from reviewer.github.handlers import make_handlers
+from reviewer.github.snapshot import read_snapshot
 from reviewer.publish import publish, start_check
 from reviewer.queue import JobKind, JobRequest, JobState
 from reviewer.runtime import build_runtime
@@ -167,7 +168,7 @@ def test_approval_publishes_success_approve_review_and_off_diff_findings_in_summ
     pull = make_pull(fake_github, 10, labels=["reviewer: would-approve"])
     client = _client(fake_github, app_keys)
     ctx = build_github_context(
-        client, REPO, 10, client.pull(REPO, 10), installation_id=INSTALLATION_ID
+        client, REPO, 10, read_snapshot(client, REPO, 10), installation_id=INSTALLATION_ID
     )
     on_diff = Finding(
         fingerprint="a" * 16,

@@ -20,6 +20,7 @@ from reviewer.context import build_local_context
 from reviewer.github.auth import AppCredentials, InstallationTokens
 from reviewer.github.client import GitHubClient
 from reviewer.github.context import build_github_context
+from reviewer.github.snapshot import read_snapshot
 from subagents.base import ReportStatus
 from subagents.tracing import TracingAgent, trace_for_context
 from subagents.tracing.cache import FactCache
@@ -214,7 +215,7 @@ def test_github_source_fetches_tree_once_and_only_candidate_blobs(fake_github, a
     new = {"lib/sessions.py": LIB["lib/sessions.py"].replace("return m", "return m * 2")}
     pull = fake_github.add_pull_from_contents(REPO, 41, old=old, new=new, author="alice")
     client = client_for(fake_github, app_keys)
-    ctx = build_github_context(client, REPO, 41, client.pull(REPO, 41), installation_id=1)
+    ctx = build_github_context(client, REPO, 41, read_snapshot(client, REPO, 41), installation_id=1)
     assert isinstance(ctx.tree, GitHubTreeSource)
     fake_github.reset_requests()
     trace = trace_for_context(ctx, 2000)
@@ -229,7 +230,9 @@ def test_github_source_fetches_tree_once_and_only_candidate_blobs(fake_github, a
 
     fake_github.reset_requests()  # the next push: only its blob is new
     head = fake_github.push(REPO, 41, {"lib/sessions.py": new["lib/sessions.py"] + "\n# more\n"})
-    ctx2 = build_github_context(client, REPO, 41, client.pull(REPO, 41), installation_id=1)
+    ctx2 = build_github_context(
+        client, REPO, 41, read_snapshot(client, REPO, 41), installation_id=1
+    )
     fake_github.reset_requests()
     trace_for_context(ctx2, 2000)
     fetched = requested_blobs(fake_github)
@@ -246,7 +249,7 @@ def test_github_value_trace_reads_no_blob_it_would_not_read_for_callers(
     fake_github.add_pull_from_contents(REPO, 43, old=SHOP, new={"shop/copy.py": copy},
                                        author="alice")  # fmt: skip
     client = client_for(fake_github, app_keys)
-    ctx = build_github_context(client, REPO, 43, client.pull(REPO, 43), installation_id=1)
+    ctx = build_github_context(client, REPO, 43, read_snapshot(client, REPO, 43), installation_id=1)
     fake_github.reset_requests()
     trace = trace_for_context(ctx, 2000)
     found = {(e.path, e.line, e.possible) for e in trace.edges if e.kind == "value"}
@@ -337,7 +340,7 @@ def test_github_first_review_indexes_only_files_near_the_change(fake_github, app
     new = {"lib/sessions.py": LIB["lib/sessions.py"].replace("return m", "return m * 2")}
     fake_github.add_pull_from_contents(REPO, 42, old=old, new=new, author="alice")
     client = client_for(fake_github, app_keys)
-    ctx = build_github_context(client, REPO, 42, client.pull(REPO, 42), installation_id=1)
+    ctx = build_github_context(client, REPO, 42, read_snapshot(client, REPO, 42), installation_id=1)
     trace = trace_for_context(ctx, 2000)
     assert any(e.kind == "caller" and e.symbol == "lib.sessions.Session.send" for e in trace.edges)
     skipped = trace.omitted["files not indexed (remote source, far from the change)"]

@@ -204,10 +204,6 @@ class GitHubClient:
     def pull_commits(self, repo: str, number: int) -> list[dict[str, Any]]:
         return self.paginate(f"/repos/{repo}/pulls/{number}/commits", limit=250)
 
-    def list_dir(self, repo: str, path: str, ref: str) -> list[dict[str, Any]] | None:
-        listing = self.get_optional(f"/repos/{repo}/contents/{quote(path)}", {"ref": ref})
-        return listing if isinstance(listing, list) else None
-
     def file_text(self, repo: str, path: str, ref: str) -> str | None:
         """A file's text; one of 1-100 MB comes without content (``encoding: none``) from
         the contents API, so it is read as a blob rather than taken for an empty file."""
@@ -276,6 +272,9 @@ class GitHubClient:
 
     def pull_reviews(self, repo: str, number: int) -> list[dict[str, Any]]:
         return self.paginate(f"/repos/{repo}/pulls/{number}/reviews", limit=1000)
+
+    def issue_labels(self, repo: str, number: int) -> list[dict[str, Any]]:
+        return self.paginate(f"/repos/{repo}/issues/{number}/labels", limit=1000)
 
     def issue_comments(self, repo: str, number: int) -> list[dict[str, Any]]:
         return self.paginate(f"/repos/{repo}/issues/{number}/comments", limit=1000)

@@ -31,7 +31,8 @@ class FollowUps:
         # Adding a label already needs triage access; comments need a permission check.
         if job.payload.get("via") != "label" and not await self._writer(client, job, who):
             return
-        pr = await _io(client.pull, job.repo, job.pr)
+        snap = await self.jobs.snapshot(client, job)
+        pr = snap.pr
         if pr.get("state") != "open":
             return
         if job.kind is JobKind.command_explain:
@@ -50,7 +51,7 @@ class FollowUps:
         human = job.kind is JobKind.command_human or await _io(
             human_override, self.audit, job.repo, job.pr
         )
-        await self.jobs.review_pr(client, job, control, pr, human_requested=human)
+        await self.jobs.review_pr(client, job, control, snap, human_requested=human)
 
     async def _writer(self, client: GitHubClient, job: JobView, who: str) -> bool:
         """Whether ``who`` may command the reviewer; if not, they are told so."""
@@ -72,7 +73,8 @@ class FollowUps:
         who = str(job.payload.get("commenter") or "")
         if not await self._writer(client, job, who):
             return
-        pr = await _io(client.pull, job.repo, job.pr)
+        snap = await self.jobs.snapshot(client, job)
+        pr = snap.pr
         if pr.get("state") != "open":
             return
         finding_id = str(job.payload.get("finding_id") or "")
@@ -96,7 +98,7 @@ class FollowUps:
             installation_id=job.installation_id,
         )
         human = await _io(human_override, self.audit, job.repo, job.pr)
-        await self.jobs.review_pr(client, job, control, pr, human_requested=human)
+        await self.jobs.review_pr(client, job, control, snap, human_requested=human)
 
     async def _explain(self, client: GitHubClient, job: JobView, pr: dict[str, Any]) -> None:
         head = pr["head"]["sha"]

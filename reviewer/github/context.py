@@ -1,8 +1,8 @@
 """Build a ``ReviewContext`` from GitHub: the same snapshot the local path builds.
 
-Policy and guidance are read from the repository's **default branch**, CODEOWNERS from
-the PR's base branch (as GitHub does); never anything from the PR's head. One directory
-listing of ``.github`` tells which of them exist there, saving reads that would 404.
+Policy and guidance come from the repository's **default branch**, CODEOWNERS from the
+PR's base branch (as GitHub does), never anything from the PR's head: all read in the one
+query of ``snapshot``. The changed files come from a comparison pinned to base...head.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from reviewer.codeowners import load_codeowners
 from reviewer.context import Author, ChangedFile, CommitInfo, ReviewContext
 from reviewer.errors import PolicyError, ReviewerError
 from reviewer.github.client import GitHubClient
+from reviewer.github.snapshot import Snapshot
 from reviewer.guidance.merge import merge_guidance
 from reviewer.guidance.rules import (
     GuidanceDoc,
@@ -20,7 +21,7 @@ from reviewer.guidance.rules import (
     load_default_guidance,
     parse_guidance,
 )
-from reviewer.policy import GUIDANCE_DIR, POLICY_PATH, Policy, load_policy, policy_digest
+from reviewer.policy import Policy, load_policy, policy_digest
 
 MAX_BLOB_CHARS = 400_000
 COMPARE_MAX_FILES = 300  # GitHub lists at most this many files in a comparison
@@ -57,44 +58,22 @@ def _changed_file(
     )
 
 
-def _steering(
-    client: GitHubClient, repo: str, ref: str
-) -> tuple[str | None, tuple[GuidanceDoc, ...], list[str], set[str]]:
-    """(policy text, guidance, guidance errors, names in ``.github``) from the default
-    branch."""
-    listing = client.list_dir(repo, ".github", ref) or []
-    names = {entry["name"]: entry for entry in listing}
-    policy_text = client.file_text(repo, POLICY_PATH, ref) if "reviewer.yml" in names else None
-    guidance: list[GuidanceDoc] = []
+def _guidance(snap: Snapshot) -> tuple[tuple[GuidanceDoc, ...], list[str]]:
+    """The default branch's guidance merged over ours, and the files that did not parse."""
+    docs: list[GuidanceDoc] = []
     errors: list[str] = []
-    if names.get("reviewer", {}).get("type") == "dir":
-        for entry in client.list_dir(repo, GUIDANCE_DIR, ref) or []:
-            if entry.get("type") == "file" and entry["name"].endswith(".md"):
-                text = client.file_text(repo, entry["path"], ref)
-                try:
-                    guidance.append(parse_guidance(text or "", entry["path"]))
-                except GuidanceError as exc:
-                    errors.append(str(exc))
-    return policy_text, merge_guidance(load_default_guidance(), guidance), errors, set(names)
+    for path, text in snap.guidance:
+        try:
+            docs.append(parse_guidance(text, path))
+        except GuidanceError as exc:
+            errors.append(str(exc))
+    return merge_guidance(load_default_guidance(), docs), errors
 
 
-def base_codeowners(
-    client: GitHubClient, repo: str, pr: dict[str, Any], github_dir: set[str] | None = None
-) -> str | None:
+def base_codeowners(client: GitHubClient, repo: str, pr: dict[str, Any]) -> str | None:
     """CODEOWNERS as GitHub reads it for this PR: from its base branch, first found of
-    ``.github/``, root, ``docs/``. ``github_dir``: the names in the base branch's
-    ``.github`` when already listed, to skip a read that would find nothing."""
-
-    def read(path: str) -> str | None:
-        if (
-            github_dir is not None
-            and path == ".github/CODEOWNERS"
-            and "CODEOWNERS" not in (github_dir)
-        ):
-            return None
-        return client.file_text(repo, path, pr["base"]["ref"])
-
-    return load_codeowners(read)
+    ``.github/``, root, ``docs/`` (through REST, for the merge gate)."""
+    return load_codeowners(lambda path: client.file_text(repo, path, pr["base"]["ref"]))
 
 
 def own_runs(client: GitHubClient, runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -109,19 +88,14 @@ def own_runs(client: GitHubClient, runs: list[dict[str, Any]]) -> list[dict[str,
 
 
 def checks_summary(
-    client: GitHubClient,
-    repo: str,
-    sha: str,
-    own_run_id: int | None = None,
-    runs: list[dict[str, Any]] | None = None,
+    client: GitHubClient, snap: Snapshot, own_run_id: int | None = None
 ) -> dict[str, Any]:
-    """The head commit's other checks and statuses, for the audit entry (``runs``: the
-    commit's check runs when the caller has them already).
+    """The head commit's other checks and statuses, for the audit entry.
 
     Our own runs other than ``own_run_id`` that are still in progress belong to a worker
     that died mid-job; they are listed under ``orphaned`` so the caller can close them.
     """
-    runs = client.check_runs(repo, sha) if runs is None else runs
+    runs = snap.check_runs
     ours = {int(r["id"]) for r in own_runs(client, runs)}
     others = [r for r in runs if int(r.get("id", 0)) not in ours]
     orphaned = [
@@ -132,7 +106,7 @@ def checks_summary(
         {"name": r.get("name"), "status": r.get("status"), "conclusion": r.get("conclusion")}
         for r in others
     ]
-    status = client.combined_status(repo, sha)
+    status = snap.status
     return {
         "check_runs": runs,
         "status": status.get("state"),
@@ -184,12 +158,13 @@ def build_github_context(
     client: GitHubClient,
     repo: str,
     number: int,
-    pr: dict[str, Any],
+    snap: Snapshot,
     *,
     installation_id: int | None,
     human_requested: bool = False,
 ) -> ReviewContext:
-    """The snapshot of ``pr`` (already fetched by the caller) at its current head."""
+    """The review context of the PR read in ``snap``, with its files at its head."""
+    pr = snap.pr
     unreviewable: list[str] = []
     raw_files, raw_commits = pinned_change(client, repo, number, pr)
     files = [_changed_file(client, repo, raw, unreviewable) for raw in raw_files]
@@ -204,8 +179,8 @@ def build_github_context(
         for c in raw_commits
     )
     base_repo = pr["base"]["repo"]
-    default_ref = base_repo.get("default_branch") or pr["base"]["ref"]
-    policy_text, guidance, guidance_errors, github_dir = _steering(client, repo, default_ref)
+    policy_text = snap.policy_text
+    guidance, guidance_errors = _guidance(snap)
     policy, policy_error = Policy(), None
     try:
         policy = load_policy(policy_text)
@@ -242,9 +217,7 @@ def build_github_context(
         policy_error=policy_error,
         policy_sha256=policy_digest(policy_text),
         guidance=guidance,
-        codeowners=base_codeowners(
-            client, repo, pr, github_dir if default_ref == pr["base"]["ref"] else None
-        ),
+        codeowners=snap.codeowners,
         human_requested=human_requested,
         tree=_tree_source(client, repo, pr["head"]["sha"]),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -20,7 +21,7 @@ from reviewer.audit.log import AuditLog
 from reviewer.authorship import author_signals
 from reviewer.github.approvals import Approvals
 from reviewer.github.auth import AppCredentials, InstallationTokens
-from reviewer.github.client import GitHubClient, GitHubError
+from reviewer.github.client import GitHubClient, GitHubError, GitHubRateLimited
 from reviewer.github.context import (
     HeadMoved,
     build_github_context,
@@ -28,6 +29,7 @@ from reviewer.github.context import (
     own_runs,
 )
 from reviewer.github.shared_head import disagreeing, held_for_shared_head, shared_head_reason
+from reviewer.github.snapshot import Snapshot, read_snapshot
 from reviewer.held import carried, carry
 from reviewer.llm import configured_model
 from reviewer.outcomes import last_decision, record_opened
@@ -36,6 +38,7 @@ from reviewer.publish import (
     Posted,
     cancel_check,
     fail_check,
+    fail_unread,
     publish,
     start_check,
     superseded_title,
@@ -74,9 +77,35 @@ class GitHubJobs:
             backoff_base=self.runtime.settings.github_backoff_base_seconds,
         )
 
+    async def snapshot(self, client: GitHubClient, job: JobView) -> Snapshot:
+        """The PR read in one query. When GitHub cannot answer all of it (an ``errors``
+        answer, a null the gate needs), the head's check asks for a human, then the job
+        fails (and is retried): an unread PR is never approved."""
+        _, summary_id = await _io(
+            feedback.posted_before, self.runtime.engine, job.repo, job.pr, job.head_sha or ""
+        )
+        try:
+            snap = await _io(
+                read_snapshot,
+                client,
+                job.repo,
+                job.pr,
+                bot_login=self.bot_login,
+                find_summary=summary_id is None,
+            )
+        except GitHubError as exc:
+            if job.head_sha and not isinstance(exc, GitHubRateLimited):
+                try:
+                    await _io(fail_unread, client, job.repo, job.head_sha, str(exc))
+                except GitHubError as inner:
+                    log.warning("review.fail_check_failed", error=str(inner))
+            raise
+        return snap if summary_id is None else replace(snap, summary_id=summary_id)
+
     async def review_job(self, job: JobView, control: JobControl) -> None:
         client = self.client(job)
-        pr = await _io(client.pull, job.repo, job.pr)
+        snap = await self.snapshot(client, job)
+        pr = snap.pr
         if job.head_sha and pr["head"]["sha"] != job.head_sha:
             raise Superseded(pr["head"]["sha"])
         if pr.get("state") != "open" or pr.get("draft"):
@@ -86,7 +115,7 @@ class GitHubJobs:
             client,
             job,
             control,
-            pr,
+            snap,
             human_requested=human_override(self.runtime.audit, job.repo, job.pr),
         )
 
@@ -104,10 +133,11 @@ class GitHubJobs:
         client: GitHubClient,
         job: JobView,
         control: JobControl,
-        pr: dict[str, Any],
+        snap: Snapshot,
         *,
         human_requested: bool,
     ) -> None:
+        pr = snap.pr
         head = pr["head"]["sha"]
         control.checkpoint()
         if job.attempts > 1 and decided_since(self.runtime.audit, job, head):
@@ -115,8 +145,7 @@ class GitHubJobs:
             return
         # One check run per head: a re-review (a redelivery, a re-run, a push without new
         # commits, a retry) updates ours instead of opening a second one.
-        runs = await _io(client.check_runs, job.repo, head)
-        ours = own_runs(client, runs)
+        ours = own_runs(client, snap.check_runs)
         run_id: int = (
             int(ours[-1]["id"]) if ours else await _io(start_check, client, job.repo, head)
         )
@@ -127,7 +156,7 @@ class GitHubJobs:
                     client,
                     job.repo,
                     job.pr,
-                    pr,
+                    snap,
                     installation_id=job.installation_id,
                     human_requested=human_requested,
                 )
@@ -136,7 +165,7 @@ class GitHubJobs:
             ctx = ctx.model_copy(
                 update={
                     "changes_requested": tuple(
-                        await _io(lambda: Approvals(client, job.repo, pr).blockers())
+                        await _io(lambda: Approvals(client, job.repo, pr, snap.reviews).blockers())
                     ),
                     "pushed_by": pusher(job),
                     "carried_findings": carry(
@@ -144,7 +173,7 @@ class GitHubJobs:
                     ),
                 }
             )
-            checks = await _io(checks_summary, client, job.repo, head, run_id, runs)
+            checks = await _io(checks_summary, client, snap, run_id)
             for orphan in checks.pop("orphaned"):
                 await _io(
                     cancel_check,
@@ -178,7 +207,7 @@ class GitHubJobs:
                 await _io(feedback.demoted_rules, self.runtime.engine),
                 job.attempts > 1,
                 witness_line(*await _io(self.runtime.audit.head)),
-                self._posted(job.repo, job.pr, head),
+                self._posted(snap, job.repo, job.pr, head),
             )
         except Superseded as exc:
             await _io(
@@ -225,11 +254,11 @@ class GitHubJobs:
             github_requests=client.requests_made,
         )
 
-    def _posted(self, repo: str, pr: int, head: str) -> Posted:
-        fingerprints, summary_id = feedback.posted_before(self.runtime.engine, repo, pr, head)
+    def _posted(self, snap: Snapshot, repo: str, pr: int, head: str) -> Posted:
+        fingerprints, _ = feedback.posted_before(self.runtime.engine, repo, pr, head)
         decision = last_decision(self.runtime.audit, repo, pr, head)
         approved = decision is not None and decision.payload.get("verdict") == "approve"
-        return Posted(frozenset(fingerprints), approved, summary_id)
+        return Posted(frozenset(fingerprints), approved, snap.summary_id, snap.summary_absent)
 
     @staticmethod
     async def _fail(

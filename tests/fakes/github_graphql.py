@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 SCHEMA_FILE = Path(__file__).parent / "graphql" / "schema.graphql"
 MAX_PAGE = 100
+# Arguments the schema fills in when a query leaves them out; the fake's order is theirs.
+_SCHEMA_DEFAULTS = {"orderBy": {"field": "CREATED_AT", "direction": "ASC"}}
 Node = dict[str, Any]
 
 
@@ -88,6 +90,7 @@ def connection(
     **unsupported: Any,
 ) -> Node:
     """A cursor connection over ``items`` with GitHub's pagination rules."""
+    unsupported = {k: v for k, v in unsupported.items() if v != _SCHEMA_DEFAULTS.get(k)}
     if unsupported:
         message = f"the fake does not model {sorted(unsupported)} on `{name}`"
         raise Refused("FAKE_UNSUPPORTED", message, rejected=True)
@@ -364,6 +367,9 @@ class _Root:
             "baseRef": lambda info: self.ref(r, p.base_ref),
             "baseRepository": lambda info: self.repo_node(r),
             "headRepository": lambda info: head_repo and self.repo_node(head_repo),
+            "commits": lambda info, **page: connection(
+                "commits", [{"commit": self.commit(r, sha)} for sha in p.commits], **page
+            ),
             "labels": lambda info, **page: connection(
                 "labels", [{"name": n} for n in p.labels], **page
             ),
