@@ -451,7 +451,7 @@ def test_a_graphql_error_in_the_context_ends_in_human_review(fake_github, server
     """GitHub answers the context query with ``errors`` and partial data (here the
     installation may not read commit statuses): the check asks for a human."""
     fake_github.set_file(REPO, "main", ".github/reviewer.yml", AUTO_APPROVE)
-    fake_github.installation(INSTALLATION_ID).permissions["statuses"] = "none"
+    del fake_github.installation(INSTALLATION_ID).permissions["statuses"]
     pull = make_pull(fake_github, 71)
     assert opened(fake_github, server, pull) == "action_required"
     run = runs(fake_github, pull.head_sha)[0]
