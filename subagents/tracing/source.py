@@ -12,6 +12,7 @@ import base64
 import hashlib
 import os
 import subprocess
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -143,7 +144,8 @@ class GitHubTreeSource:
 
     Nothing is requested until the tracer asks, so a review that never traces costs
     nothing; blob contents are cached by SHA by the tracer, so later pushes fetch only
-    the blobs that changed.
+    the blobs that changed. Readers on other threads (two specialists tracing at once)
+    wait for a read under way instead of making the same request again.
     """
 
     remote = True
@@ -153,8 +155,13 @@ class GitHubTreeSource:
         self._entries: list[TreeEntry] | None = None
         self._blobs: dict[str, bytes] = {}  # by blob SHA: a second reader costs no request
         self.truncated = False  # GitHub listed only part of the tree: a trace gap
+        self._lock = threading.Lock()
 
     def entries(self) -> list[TreeEntry]:
+        with self._lock:
+            return self._listed()
+
+    def _listed(self) -> list[TreeEntry]:
         if self._entries is None:
             items, self.truncated = self.client.tree(self.repo, self.commit)
             self._entries = [
@@ -173,6 +180,10 @@ class GitHubTreeSource:
         """Blobs in batches of ``BLOB_BATCH`` per GraphQL request, so a cold trace of a
         10-file change costs one request, not ten; a blob GraphQL truncates is read
         through the REST blobs API. Blobs read before (by SHA) are served from memory."""
+        with self._lock:
+            return self._read(entries)
+
+    def _read(self, entries: list[TreeEntry]) -> dict[str, bytes]:
         result = {e.path: self._blobs[e.sha] for e in entries if e.sha in self._blobs}
         missing = [e for e in entries if e.path not in result]
         owner, name = self.repo.split("/", 1)
