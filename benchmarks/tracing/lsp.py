@@ -1,4 +1,4 @@
-"""A minimal LSP client for the oracle: ``basedpyright-langserver --stdio``.
+"""A minimal LSP client for the oracles: ``basedpyright-langserver --stdio``, ``gopls``.
 
 Only what the accuracy harness needs: initialize, open a file, prepare a call hierarchy
 at a position and ask for its incoming calls. Requests the server sends us
@@ -16,13 +16,23 @@ from typing import Any
 
 
 class LspClient:
-    def __init__(self, root: Path) -> None:
-        exe = shutil.which("basedpyright-langserver") or str(
-            Path(sys.executable).parent / "basedpyright-langserver"
-        )
+    def __init__(
+        self,
+        root: Path,
+        command: list[str] | None = None,
+        language_id: str = "python",
+        env: dict[str, str] | None = None,
+    ) -> None:
+        """``command`` starts the server on stdio (basedpyright from this venv if None)."""
+        if command is None:
+            exe = shutil.which("basedpyright-langserver") or str(
+                Path(sys.executable).parent / "basedpyright-langserver"
+            )
+            command = [exe, "--stdio"]
+        self.language_id = language_id
         self.proc = subprocess.Popen(
-            [exe, "--stdio"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            env=env,
         )  # fmt: skip
         self.next_id = 0
         self.root = root
@@ -81,10 +91,8 @@ class LspClient:
         uri = path.as_uri()
         if uri not in self.opened:
             text = path.read_text("utf-8", "replace")
-            self.notify(
-                "textDocument/didOpen",
-                {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}},
-            )
+            document = {"uri": uri, "languageId": self.language_id, "version": 1, "text": text}
+            self.notify("textDocument/didOpen", {"textDocument": document})
             self.opened.add(uri)
 
     def incoming_calls(self, path: Path, line: int, column: int) -> set[tuple[str, int]]:

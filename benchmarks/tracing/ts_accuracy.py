@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from benchmarks.tracing.accuracy import figures, tally
 from subagents.tracing.graph import Node, Tracer
@@ -83,9 +84,18 @@ class TsServer:
         self.proc.wait(timeout=10)
 
 
-def samples(project: Project, scope: str, limit: int) -> list[Sym]:
+class Oracle(Protocol):
+    """Incoming call sites of the definition at (1-based) ``line``/``offset``; None when
+    the oracle cannot answer for that file (the sample is left out and counted)."""
+
+    def incoming(self, path: Path, line: int, offset: int) -> set[Site] | None: ...
+
+    def close(self) -> None: ...
+
+
+def samples(project: Project, scope: str, limit: int, family: str = "js") -> list[Sym]:
     paths = sorted(p for p, f in project.modules.files.items()
-                   if f == "js" and p.startswith(scope) and not is_test_path(p)
+                   if f == family and p.startswith(scope) and not is_test_path(p)
                    and not p.endswith(".d.ts"))  # fmt: skip
     found = []
     for path, facts in project.load(paths).items():
@@ -101,22 +111,29 @@ def samples(project: Project, scope: str, limit: int) -> list[Sym]:
     return [found[int(i * step)] for i in range(min(limit, len(found)))]
 
 
-def evaluate(repo: Path, scope: str, tsserver: Path, limit: int) -> dict[str, object]:
+def evaluate(
+    repo: Path, scope: str, server: Oracle, limit: int, family: str = "js"
+) -> dict[str, object]:
+    """Score the tracer's hop-1 callers of the sampled symbols against ``server``'s."""
     project = Project(GitTreeSource(repo), None)
     tracer = Tracer(project)
-    chosen = samples(project, scope, limit)
-    index = project.load([p for p, f in project.modules.files.items() if f == "js"])
-    server = TsServer(tsserver, repo)
+    chosen = samples(project, scope, limit, family)
+    index = project.load([p for p, f in project.modules.files.items() if f == family])
     totals: Counter[str] = Counter()
+    unanswered = 0
     oracle_time = ours_time = 0.0
     try:
         for sym in chosen:
             d = tracer.resolver.definition(sym)
             assert d is not None
             text = (repo / sym.path).read_text().splitlines()[d.line - 1]
+            at = re.search(rf"\b{re.escape(d.name)}\b", text)  # not ``Parse`` in ``Parser``
             started = time.perf_counter()
-            oracle = server.incoming(repo / sym.path, d.line, text.find(d.name) + 1)
-            oracle = {s for s in oracle if s[0].startswith(scope)}
+            answer = server.incoming(repo / sym.path, d.line, (at.start() if at else 0) + 1)
+            if answer is None:
+                unanswered += 1
+                continue
+            oracle = {s for s in answer if s[0].startswith(scope)}
             oracle_time += time.perf_counter() - started
             started = time.perf_counter()
             edges = [e for e in tracer.callers([Node(sym, sym.qname, 1.0)], 1)
@@ -134,6 +151,7 @@ def evaluate(repo: Path, scope: str, tsserver: Path, limit: int) -> dict[str, ob
     commit = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True,
                             text=True, check=True).stdout.strip()  # fmt: skip
     result: dict[str, object] = {"repo": str(repo), "commit": commit, "samples": len(chosen),
+                                 "oracle_unanswered": unanswered,
                                  "oracle_edges": totals["oracle_edges"]}  # fmt: skip
     result.update(figures(totals, ("all", "sure", "name")))
     result["seconds"] = {"oracle": round(oracle_time, 1), "tracer": round(ours_time, 2)}
@@ -147,7 +165,8 @@ def main() -> None:
     parser.add_argument("--tsserver", type=Path, required=True)
     parser.add_argument("--max-samples", type=int, default=300)
     args = parser.parse_args()
-    result = evaluate(args.repo.resolve(), args.scope, args.tsserver, args.max_samples)
+    repo = args.repo.resolve()
+    result = evaluate(repo, args.scope, TsServer(args.tsserver, repo), args.max_samples)
     print(json.dumps(result, indent=2))
 
 
