@@ -45,8 +45,9 @@ def engine(sqlite_url: str):
 
 @pytest.fixture(scope="session")
 def postgres_server_url() -> Iterator[str]:
-    """A fresh database per test session: on the server at REVIEWER_TEST_POSTGRES_URL, or on
-    one the session starts itself when none answers there (``tests/postgres.py``).
+    """A fresh database per test session (each xdist worker is one): on the server at
+    REVIEWER_TEST_POSTGRES_URL, or on one the session starts itself when none answers there
+    (``tests/postgres.py``).
 
     When neither can be had the PostgreSQL tests fail with both reasons: they are part of
     the suite, never skipped.
