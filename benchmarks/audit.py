@@ -22,8 +22,8 @@ from sqlalchemy import Engine, insert, text, update
 
 from reviewer.audit.log import GENESIS, AuditEntry, AuditLog, canonical_json, rfc3339
 from reviewer.audit.verify import verify
+from reviewer.store.audit_tables import audit_entries, audit_head
 from reviewer.store.db import open_database
-from reviewer.store.models import AuditHead, AuditRow
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -64,10 +64,10 @@ def build_chain(
         )
         if len(rows) == batch or seq == count:
             with engine.begin() as conn:
-                conn.execute(insert(AuditRow), rows)
+                conn.execute(insert(audit_entries), rows)
             rows = []
     with engine.begin() as conn:
-        conn.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=count, hash=prev))
+        conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=count, hash=prev))
 
 
 def timed(func, repeat: int = 5) -> float:

@@ -8,13 +8,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine
 
 from reviewer.audit.log import AuditLog
-from reviewer.audit.signing import CheckpointSigner
 from reviewer.queue.base import JobKind, JobQueue
-from reviewer.queue.sqlite import SqliteJobQueue
 from reviewer.settings import Settings
 from reviewer.store.db import open_database
 
 if TYPE_CHECKING:  # the worker (and the metrics it feeds) loads only where workers run
+    from reviewer.audit.signing import CheckpointSigner
     from reviewer.worker import Handler, Worker
 
 
@@ -44,8 +43,7 @@ def build_runtime(settings: Settings) -> Runtime:
     on top (this module never imports the layers above it)."""
     engine = open_database(settings.database_url)
     queue = make_queue(settings, engine)
-    audit = AuditLog(engine, audit_signer(settings), settings.audit_checkpoint_every)
-    return Runtime(settings=settings, engine=engine, queue=queue, audit=audit)
+    return Runtime(settings=settings, engine=engine, queue=queue, audit=audit_log(settings, engine))
 
 
 def make_queue(settings: Settings, engine: Engine) -> JobQueue:
@@ -65,9 +63,20 @@ def make_queue(settings: Settings, engine: Engine) -> JobQueue:
         from reviewer.queue.procrastinate import ProcrastinateJobQueue
 
         return ProcrastinateJobQueue(engine, **options)
+    from reviewer.queue.sqlite import SqliteJobQueue  # the ORM: not needed by the audit log
+
     return SqliteJobQueue(engine, **options)
 
 
+def audit_log(settings: Settings, engine: Engine) -> AuditLog:
+    """The audit log alone, as ``reviewer review`` records into it (no queue, no ORM)."""
+    return AuditLog(engine, audit_signer(settings), settings.audit_checkpoint_every)
+
+
 def audit_signer(settings: Settings) -> CheckpointSigner | None:
-    key = settings.audit_signing_key
-    return CheckpointSigner.from_setting(key.get_secret_value() if key else None)
+    value = settings.audit_signing_key.get_secret_value() if settings.audit_signing_key else ""
+    if not value:
+        return None
+    from reviewer.audit.signing import CheckpointSigner  # cryptography: only with a key
+
+    return CheckpointSigner.from_setting(value)

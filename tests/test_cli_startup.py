@@ -1,4 +1,5 @@
-"""``reviewer --help`` stays fast, and every command follows the CLI conventions.
+"""``reviewer --help`` and a local review stay fast, and every command follows the CLI
+conventions.
 
 The import guard runs the real console entry in a fresh interpreter and reads the import
 tree Python itself reports (``-X importtime``), so a failure names the CLI module that
@@ -7,10 +8,12 @@ pulled a heavy package in and the chain it came through.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
 from importlib import metadata
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -30,17 +33,30 @@ HEAVY_OURS = (
     "reviewer.runtime", "reviewer.settings", "reviewer.store", "subagents",
 )  # fmt: skip
 
+# What a local review (no model, decision appended to the audit log) never needs: the
+# audit log is Core tables, so neither the ORM nor the job queue; no web app, no GitHub,
+# no model SDK; cryptography only when a signing key is set. (~0.15 s together.)
+REVIEW_HEAVY = {
+    "alembic", "anthropic", "cryptography", "fastapi", "github", "httpx", "jwt", "openai",
+    "procrastinate", "prometheus_client", "psycopg", "starlette", "uvicorn",
+}  # fmt: skip
+REVIEW_HEAVY_OURS = (
+    "reviewer.app", "reviewer.github", "reviewer.llm.factory", "reviewer.queue.sqlite",
+    "reviewer.store.models", "reviewer.worker", "sqlalchemy.orm",
+)  # fmt: skip
+
 TYPE_HINT = re.compile(r"<(int|float|str|bool|path|datetime|[\w-]+(\|[\w-]+)+)>")
-_ENTRY = "import sys; from reviewer.cli.main import app; sys.argv = ['reviewer', {arg!r}]; app()"
+_ENTRY = "import sys; from reviewer.cli.main import app; sys.argv = ['reviewer', *{args!r}]; app()"
 
 
-def _import_tree(arg: str) -> list[tuple[int, str]]:
+def _import_tree(*args: str, env: dict[str, str] | None = None) -> list[tuple[int, str]]:
     """(depth, module) of every import the command made, in Python's post-order."""
     proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", _ENTRY.format(arg=arg)],
+        [sys.executable, "-X", "importtime", "-c", _ENTRY.format(args=list(args))],
         capture_output=True,
         text=True,
         check=True,
+        env=env,
     )
     tree = []
     for line in proc.stderr.splitlines():
@@ -51,7 +67,11 @@ def _import_tree(arg: str) -> list[tuple[int, str]]:
     return tree
 
 
-def _offenders(tree: list[tuple[int, str]]) -> dict[str, list[str]]:
+def _offenders(
+    tree: list[tuple[int, str]],
+    heavy_packages: set[str] = HEAVY,
+    heavy_modules: tuple[str, ...] = HEAVY_OURS,
+) -> dict[str, list[str]]:
     """Each heavy module loaded, with the chain of imports that brought it in."""
     found: dict[str, list[str]] = {}
     ancestors: list[tuple[int, str]] = []
@@ -59,7 +79,7 @@ def _offenders(tree: list[tuple[int, str]]) -> dict[str, list[str]]:
         while ancestors and ancestors[-1][0] >= depth:
             ancestors.pop()
         ancestors.append((depth, name))
-        heavy = name.split(".")[0] in HEAVY or name.startswith(HEAVY_OURS)
+        heavy = name.split(".")[0] in heavy_packages or name.startswith(heavy_modules)
         if heavy and name.split(".")[0] not in {n.split(".")[0] for n in found}:
             found[name] = [n for _, n in ancestors]
     return found
@@ -77,6 +97,23 @@ def test_start_up_imports_no_heavy_module(arg: str) -> None:
         "module that imports no pydantic (see reviewer/queue/states.py). "
         "See the docstring of reviewer/cli/main.py."
     )
+
+
+def test_a_local_review_imports_only_what_it_uses(git_repo, tmp_path: Path) -> None:
+    git_repo.commit("Initial import", {"orders.py": "def total(items):\n    return sum(items)\n"})
+    git_repo.commit(
+        "Apply a discount",
+        {"orders.py": "def total(items, discount=0):\n    return sum(items) - discount\n"},
+    )
+    env = {**os.environ, "REVIEWER_DATABASE_URL": f"sqlite:///{tmp_path / 'reviewer.db'}"}
+    env.pop("REVIEWER_AUDIT_SIGNING_KEY", None)
+    argv = ("review", "--repo", str(git_repo.path), "--base", "HEAD~1")
+    _import_tree(*argv, env=env)  # the first run creates the database (Alembic, the ORM)
+    tree = _import_tree(*argv, env=env)
+    assert "reviewer.audit.log" in {name for _, name in tree}  # the decision was recorded
+    offenders = _offenders(tree, REVIEW_HEAVY, REVIEW_HEAVY_OURS)
+    chains = "\n".join(f"  {' -> '.join(chain)}" for chain in offenders.values())
+    assert not offenders, f"`reviewer review` imported what it does not use:\n{chains}"
 
 
 def _all_commands() -> list[list[str]]:

@@ -13,16 +13,19 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, insert, select, update
 
-from reviewer.audit.signing import CheckpointSigner
+from reviewer.store.audit_tables import audit_checkpoints, audit_entries, audit_head
 from reviewer.store.db import reading
-from reviewer.store.models import AuditCheckpoint, AuditHead, AuditRow
+
+if TYPE_CHECKING:  # cryptography loads only where a signing key is configured
+    from reviewer.audit.signing import CheckpointSigner
 
 GENESIS = "0" * 64
+_col, _head = audit_entries.c, audit_head.c  # column namespaces of the two tables
 AuditKind = Literal[
     "opened", "decision", "review", "override", "merged", "reverted", "feedback", "config"
 ]
@@ -112,7 +115,7 @@ class AuditLog:
         payload = json.loads(canonical_json(payload))
         with self.engine.begin() as conn:
             head = conn.execute(
-                select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
+                select(_head.seq, _head.hash).where(_head.id == 1).with_for_update()
             ).one()
             entry = AuditEntry(
                 seq=head.seq + 1,
@@ -128,18 +131,18 @@ class AuditLog:
             )
             entry = entry.model_copy(update={"hash": entry.compute_hash()})
             conn.execute(
-                insert(AuditRow).values(
+                insert(audit_entries).values(
                     **entry.model_dump(exclude={"payload"}),
                     payload=canonical_json(entry.payload).decode("utf-8"),
                 )
             )
             conn.execute(
-                update(AuditHead).where(AuditHead.id == 1).values(seq=entry.seq, hash=entry.hash)
+                update(audit_head).where(_head.id == 1).values(seq=entry.seq, hash=entry.hash)
             )
             if entry.seq % self.checkpoint_every == 0:
                 signature = self.signer.sign(entry.seq, entry.hash, entry.at) if self.signer else ""
                 conn.execute(
-                    insert(AuditCheckpoint).values(
+                    insert(audit_checkpoints).values(
                         seq=entry.seq, hash=entry.hash, at=entry.at, signature=signature
                     )
                 )
@@ -150,17 +153,17 @@ class AuditLog:
         so a stopped service leaves no unanchored tail); returns the seq checkpointed."""
         with self.engine.begin() as conn:
             head = conn.execute(
-                select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
+                select(_head.seq, _head.hash).where(_head.id == 1).with_for_update()
             ).one()
             done = conn.execute(
-                select(AuditCheckpoint.seq).where(AuditCheckpoint.seq == head.seq)
+                select(audit_checkpoints.c.seq).where(audit_checkpoints.c.seq == head.seq)
             ).first()
             if head.seq == 0 or done is not None:
                 return None
             at = rfc3339(datetime.now(UTC))
             signature = self.signer.sign(head.seq, head.hash, at) if self.signer else ""
             conn.execute(
-                insert(AuditCheckpoint).values(
+                insert(audit_checkpoints).values(
                     seq=head.seq, hash=head.hash, at=at, signature=signature
                 )
             )
@@ -179,21 +182,21 @@ class AuditLog:
         limit: int | None = None,
     ) -> Iterator[AuditEntry]:
         """Entries in chain order matching every filter given."""
-        query = select(AuditRow.__table__).where(AuditRow.seq > after_seq).order_by(AuditRow.seq)
+        query = select(audit_entries).where(_col.seq > after_seq).order_by(_col.seq)
         if repo is not None:
-            query = query.where(AuditRow.repo == repo)
+            query = query.where(_col.repo == repo)
         if pr is not None:
-            query = query.where(AuditRow.pr == pr)
+            query = query.where(_col.pr == pr)
         if kind is not None:
-            query = query.where(AuditRow.kind == kind)
+            query = query.where(_col.kind == kind)
         if verdict is not None:
             # Canonical JSON has no whitespace and escapes quotes inside strings, so this
             # substring only matches the top-level "verdict" key's value.
-            query = query.where(AuditRow.payload.contains(f'"verdict":{json.dumps(verdict)}'))
+            query = query.where(_col.payload.contains(f'"verdict":{json.dumps(verdict)}'))
         if since is not None:
-            query = query.where(AuditRow.at >= rfc3339(since))
+            query = query.where(_col.at >= rfc3339(since))
         if until is not None:
-            query = query.where(AuditRow.at < rfc3339(until))
+            query = query.where(_col.at < rfc3339(until))
         if limit is not None:
             query = query.limit(limit)
         with reading(self.engine) as conn:
@@ -206,10 +209,10 @@ class AuditLog:
 
     def checkpoints(self) -> list[dict[str, Any]]:
         with reading(self.engine) as conn:
-            rows = conn.execute(select(AuditCheckpoint.__table__).order_by(AuditCheckpoint.seq))
+            rows = conn.execute(select(audit_checkpoints).order_by(audit_checkpoints.c.seq))
             return [dict(row._mapping) for row in rows]
 
     def head(self) -> tuple[int, str]:
         with reading(self.engine) as conn:
-            row = conn.execute(select(AuditHead.seq, AuditHead.hash)).one()
+            row = conn.execute(select(_head.seq, _head.hash)).one()
         return int(row.seq), str(row.hash)

@@ -78,9 +78,10 @@ def review(
         ctx = build_local_context(str(repo), base, head)
     audit = None
     if record:
-        from reviewer.runtime import build_runtime
+        from reviewer.runtime import audit_log
+        from reviewer.store.db import open_database
 
-        audit = build_runtime(config).audit
+        audit = audit_log(config, open_database(config.database_url))
     with progress(f"reviewing {len(ctx.files)} changed file(s)"):
         result = asyncio.run(_review(ctx, model, config))
     if audit is not None:

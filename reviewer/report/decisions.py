@@ -19,8 +19,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine, Select, and_, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from reviewer.store.audit_tables import audit_entries
 from reviewer.store.db import reading
-from reviewer.store.models import AuditDecisionIndex, AuditDecisionReason, AuditIndexHead, AuditRow
+from reviewer.store.models import AuditDecisionIndex, AuditDecisionReason, AuditIndexHead
 
 BATCH = 5000
 PAGE = 50
@@ -72,19 +73,19 @@ def sync(
     """Index decisions appended since the last sync, reading at most ``limit`` entries
     (all when None): a request catches up on what arrived since the last one, and the
     background indexer of ``reviewer serve`` does the long first build."""
-    added = 0
+    added, entry = 0, audit_entries.c
     with engine.begin() as conn:
         cursor = conn.execute(select(AuditIndexHead.seq).where(AuditIndexHead.id == 1)).scalar()
-        head = conn.execute(select(func.max(AuditRow.seq))).scalar() or 0
+        head = conn.execute(select(func.max(entry.seq))).scalar() or 0
         cursor = cursor or 0
     stop = head if limit is None else min(head, cursor + limit)
     while cursor < stop:
         upto = min(cursor + BATCH, stop)
         with engine.begin() as conn:
             rows = conn.execute(
-                select(AuditRow.seq, AuditRow.at, AuditRow.repo, AuditRow.pr, AuditRow.payload)
-                .where(AuditRow.seq > cursor, AuditRow.seq <= upto, AuditRow.kind == "decision")
-                .order_by(AuditRow.seq)
+                select(entry.seq, entry.at, entry.repo, entry.pr, entry.payload)
+                .where(entry.seq > cursor, entry.seq <= upto, entry.kind == "decision")
+                .order_by(entry.seq)
             ).all()
             decisions, reasons = [], []
             for row in rows:

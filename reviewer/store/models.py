@@ -16,11 +16,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from reviewer.store import audit_tables
+
 ACTIVE_STATES = ("queued", "running")
 
 
 class Base(DeclarativeBase):
-    pass
+    metadata = audit_tables.metadata  # the audit tables are Core ones (audit_tables.py)
 
 
 class Delivery(Base):
@@ -89,44 +91,6 @@ class QueueTurn(Base):
 
     installation_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     last_started_at: Mapped[float] = mapped_column(Float)
-
-
-class AuditRow(Base):
-    """One hash-chained audit entry; never updated or deleted by the application."""
-
-    __tablename__ = "audit_entries"
-
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    at: Mapped[str] = mapped_column(String(40))
-    kind: Mapped[str] = mapped_column(String(16), index=True)
-    installation_id: Mapped[int | None] = mapped_column(Integer)
-    repo: Mapped[str] = mapped_column(String(200), index=True)
-    pr: Mapped[int | None] = mapped_column(Integer)
-    head_sha: Mapped[str | None] = mapped_column(String(64))
-    payload: Mapped[str] = mapped_column(Text)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
-
-
-class AuditHead(Base):
-    """One row: the chain's tip. Locking it serialises appends across workers."""
-
-    __tablename__ = "audit_head"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    seq: Mapped[int] = mapped_column(Integer)
-    hash: Mapped[str] = mapped_column(String(64))
-
-
-class AuditCheckpoint(Base):
-    """A signed (seq, hash, time) that anchors the chain up to ``seq``."""
-
-    __tablename__ = "audit_checkpoints"
-
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    hash: Mapped[str] = mapped_column(String(64))
-    at: Mapped[str] = mapped_column(String(40))
-    signature: Mapped[str] = mapped_column(String(128))
 
 
 class FeedbackPull(Base):
