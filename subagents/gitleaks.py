@@ -16,6 +16,10 @@ documented behaviour ourselves:
 - a rule with only a ``path`` flags the file itself (e.g. a committed ``.p12`` keystore).
 
 Rules whose regex Python cannot express are skipped and counted in ``RuleSet.skipped``.
+
+A pattern is compiled the first time it is needed (a rule when one of its keywords occurs,
+an allowlist when its rule ran): most reviews touch a handful of the three hundred
+patterns, and compiling them all took a tenth of every ``reviewer review``'s start.
 """
 
 from __future__ import annotations
@@ -29,6 +33,30 @@ from functools import lru_cache
 from importlib import resources
 
 from subagents.re2 import compile_re2
+
+
+class LazyPattern:
+    """An RE2 pattern compiled for Python on first use; ``get()`` is ``None`` when Python
+    cannot express it. Two threads compiling it at once get the same answer."""
+
+    __slots__ = ("_compiled", "_done", "source")
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self._compiled: re.Pattern[str] | None = None
+        self._done = False
+
+    def get(self) -> re.Pattern[str] | None:
+        if not self._done:
+            self._compiled = compile_re2(self.source)
+            self._done = True
+        return self._compiled
+
+
+def _compiled(patterns: tuple[LazyPattern, ...]) -> list[re.Pattern[str]]:
+    """The patterns Python can express (the others never match)."""
+    return [c for c in (p.get() for p in patterns) if c is not None]
+
 
 DATA_FILE = "gitleaks.toml"
 GENERIC_RULES = frozenset({"generic-api-key"})
@@ -46,26 +74,30 @@ def shannon_entropy(value: str) -> float:
 class Allowlist:
     """One gitleaks allowlist: hits it covers are not secrets."""
 
-    regexes: tuple[re.Pattern[str], ...] = ()
+    regexes: tuple[LazyPattern, ...] = ()
     stopwords: tuple[str, ...] = ()
-    paths: tuple[re.Pattern[str], ...] = ()
+    paths: tuple[LazyPattern, ...] = ()
     target: str = "secret"  # or "match" / "line"
     all_of: bool = False  # condition = "AND"
 
     def allows_path(self, path: str | None) -> bool:
         """OR allowlists skip a whole file for the rule when its path matches."""
-        return not self.all_of and path is not None and any(p.search(path) for p in self.paths)
+        return (
+            not self.all_of
+            and path is not None
+            and any(p.search(path) for p in _compiled(self.paths))
+        )
 
     def allows(self, secret: str, match: str, line: str, path: str | None) -> bool:
         target = {"match": match, "line": line}.get(self.target, secret)
-        by_regex = any(r.search(target) for r in self.regexes)
+        by_regex = any(r.search(target) for r in _compiled(self.regexes))
         lowered = secret.lower()
         by_word = any(w in lowered for w in self.stopwords)
         if not self.all_of:
             return by_regex or by_word
         checks = []
         if self.paths:
-            checks.append(path is not None and any(p.search(path) for p in self.paths))
+            checks.append(path is not None and any(p.search(path) for p in _compiled(self.paths)))
         if self.regexes:
             checks.append(by_regex)
         if self.stopwords:
@@ -75,20 +107,33 @@ class Allowlist:
 
 @dataclass(frozen=True)
 class Rule:
-    """One gitleaks rule, compiled for Python."""
+    """One gitleaks rule; its patterns compile on first use."""
 
     id: str
     description: str
-    regex: re.Pattern[str] | None
+    regex_source: LazyPattern | None
     keywords: tuple[str, ...] = ()
     entropy: float = 0.0
     secret_group: int = 0
-    path: re.Pattern[str] | None = None
+    path_source: LazyPattern | None = None
     allowlists: tuple[Allowlist, ...] = ()
 
     @property
     def generic(self) -> bool:
         return self.id in GENERIC_RULES
+
+    @property
+    def skipped(self) -> bool:
+        """Python cannot express its regex or its path: the rule never runs."""
+        return any(p is not None and p.get() is None for p in (self.regex_source, self.path_source))
+
+    @property
+    def regex(self) -> re.Pattern[str] | None:
+        return self.regex_source.get() if self.regex_source and not self.skipped else None
+
+    @property
+    def path(self) -> re.Pattern[str] | None:
+        return self.path_source.get() if self.path_source and not self.skipped else None
 
 
 @dataclass(frozen=True)
@@ -106,14 +151,13 @@ class RuleSet:
 
     rules: list[Rule] = field(default_factory=list)
     allowlist: Allowlist = field(default_factory=Allowlist)
-    skipped: list[str] = field(default_factory=list)
     _by_keyword: dict[str, list[int]] = field(default_factory=dict)
     _always: list[int] = field(default_factory=list)
 
     def index(self) -> None:
         """Map each keyword to its rules, so one pass over the keywords picks the rules."""
         for n, rule in enumerate(self.rules):
-            if rule.regex is None:
+            if rule.regex_source is None:
                 continue
             for keyword in rule.keywords:
                 self._by_keyword.setdefault(keyword, []).append(n)
@@ -128,9 +172,14 @@ class RuleSet:
                 chosen.update(numbers)
         return [self.rules[n] for n in sorted(chosen)]
 
+    @property
+    def skipped(self) -> list[str]:
+        """Ids of the rules Python cannot express (compiles every rule to find out)."""
+        return [rule.id for rule in self.rules if rule.skipped]
 
-def _patterns(values: list[str]) -> tuple[re.Pattern[str], ...]:
-    return tuple(p for p in (compile_re2(v) for v in values) if p is not None)
+
+def _patterns(values: list[str]) -> tuple[LazyPattern, ...]:
+    return tuple(LazyPattern(v) for v in values)
 
 
 def _allowlist(raw: dict[str, object]) -> Allowlist:
@@ -149,25 +198,20 @@ def _allowlist(raw: dict[str, object]) -> Allowlist:
 
 @lru_cache(maxsize=1)
 def load_rules() -> RuleSet:
-    """Parse and compile the shipped rule file once per process."""
+    """Parse the shipped rule file once per process (patterns compile on first use)."""
     text = resources.files("subagents").joinpath("data", DATA_FILE).read_text("utf-8")
     data = tomllib.loads(text)
     ruleset = RuleSet(allowlist=_allowlist(data.get("allowlist", {})))
     for raw in data.get("rules", []):
-        regex = compile_re2(raw["regex"]) if "regex" in raw else None
-        path = compile_re2(raw["path"]) if "path" in raw else None
-        if ("regex" in raw and regex is None) or ("path" in raw and path is None):
-            ruleset.skipped.append(raw["id"])
-            continue
         ruleset.rules.append(
             Rule(
                 id=raw["id"],
                 description=raw.get("description", raw["id"]),
-                regex=regex,
+                regex_source=LazyPattern(raw["regex"]) if "regex" in raw else None,
                 keywords=tuple(k.lower() for k in raw.get("keywords", [])),
                 entropy=float(raw.get("entropy", 0.0)),
                 secret_group=int(raw.get("secretGroup", 0)),
-                path=path,
+                path_source=LazyPattern(raw["path"]) if "path" in raw else None,
                 allowlists=tuple(_allowlist(a) for a in raw.get("allowlists", [])),
             )
         )
@@ -195,13 +239,14 @@ def scan(text: str, path: str | None = None) -> list[RawHit]:
         return []
     hits: list[RawHit] = []
     for rule in ruleset.candidates(text.lower()):
-        if rule.regex is None:
+        regex = rule.regex
+        if regex is None:
             continue
-        if rule.path is not None and (path is None or not rule.path.search(path)):
+        if rule.path_source is not None and (path is None or not _on_path(rule, path)):
             continue
         if any(a.allows_path(path) for a in rule.allowlists):
             continue
-        for m in rule.regex.finditer(text):
+        for m in regex.finditer(text):
             start, end = _secret_span(m, rule.secret_group)
             secret, match = text[start:end], m.group(0).strip("\n")
             if rule.entropy and shannon_entropy(secret) <= rule.entropy:
@@ -213,12 +258,11 @@ def scan(text: str, path: str | None = None) -> list[RawHit]:
     return hits
 
 
+def _on_path(rule: Rule, path: str) -> bool:
+    pattern = rule.path
+    return pattern is not None and pattern.search(path) is not None
+
+
 def path_rules(path: str) -> list[Rule]:
     """Rules that flag a file by its path alone (keystores and the like)."""
-    return [r for r in load_rules().rules if r.regex is None and r.path and r.path.search(path)]
-
-
-# Compile at import, on the importing (main) thread: ``compile_re2`` briefly turns warnings
-# into errors through the process-wide filter, which must never happen while worker
-# threads run (an SDK's DeprecationWarning there would become an exception). ~0.1 s.
-load_rules()
+    return [r for r in load_rules().rules if r.regex_source is None and _on_path(r, path)]

@@ -16,8 +16,6 @@ import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from confusable_homoglyphs import categories, confusables
-
 from subagents.base import Finding, Severity, fingerprint
 
 if TYPE_CHECKING:
@@ -87,6 +85,9 @@ def _lookalike(token: str, whole_word: bool) -> str | None:
     non-Latin token has a Latin look-alike (TR39 confusables)."""
     if token.isascii():
         return None
+    # The TR39 tables take ~30 ms to load: only a change with a non-ASCII word pays for them.
+    from confusable_homoglyphs import categories, confusables
+
     scripts = categories.unique_aliases(token) - {"COMMON", "INHERITED"}
     if len(scripts) > 1:
         return f"mixes scripts ({', '.join(sorted(scripts))})"

@@ -103,14 +103,24 @@ def translate(pattern: str) -> str:
     return "".join(out)
 
 
-def compile_re2(pattern: str) -> re.Pattern[str] | None:
-    """Compile an RE2 pattern for Python, or ``None`` when Python cannot express it.
+_HERE = re.compile(re.escape(__name__) + r"\Z")
 
-    Uses the process-wide warnings filter: call it only while no other thread runs
-    (``subagents.gitleaks`` compiles its rules at import for that reason)."""
+
+def _own_warnings_are_errors() -> None:
+    """A FutureWarning (or DeprecationWarning) from ``re`` about a pattern means its meaning
+    may differ from RE2's; ``re`` names the line that called ``re.compile`` as its source,
+    so this filter turns exactly the warnings about patterns compiled here into errors.
+    Unlike ``catch_warnings`` it leaves every other module's warnings alone, so patterns can
+    compile on any thread, when first needed."""
+    for category in (FutureWarning, DeprecationWarning):
+        if ("error", None, category, _HERE, 0) not in warnings.filters:
+            warnings.filterwarnings("error", category=category, module=_HERE.pattern)
+
+
+def compile_re2(pattern: str) -> re.Pattern[str] | None:
+    """Compile an RE2 pattern for Python, or ``None`` when Python cannot express it."""
+    _own_warnings_are_errors()  # again each time: a caller's catch_warnings may have reset it
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")  # a FutureWarning means the meaning may differ
-            return re.compile(translate(pattern), re.ASCII)
+        return re.compile(translate(pattern), re.ASCII)
     except (re.error, FutureWarning, DeprecationWarning):
         return None

@@ -10,7 +10,10 @@ from __future__ import annotations
 import base64
 import json
 import random
+import re
 import string
+import threading
+import warnings
 
 import pytest
 
@@ -187,6 +190,20 @@ def test_re2_scoped_flag_semantics() -> None:
     assert pattern is not None
     assert pattern.fullmatch("abCD") and pattern.fullmatch("EF") and not pattern.fullmatch("ABcd")
     assert compile_re2("(unbalanced") is None
+
+
+def test_a_pattern_python_reads_differently_is_refused_on_any_thread() -> None:
+    """Rules compile when first needed, on a review's worker threads: ``[+--]`` (a range
+    in RE2, a possible set difference to Python) is still refused there, and the same
+    warning raised by anyone else's ``re.compile`` stays a warning."""
+    results: list[object] = []
+    thread = threading.Thread(target=lambda: results.append(compile_re2(r"[+--]x")))
+    thread.start()
+    thread.join()
+    assert results == [None]
+    with warnings.catch_warnings(record=True) as seen:
+        assert re.compile(r"[+--]y") is not None
+    assert [w.category for w in seen] == [FutureWarning]
 
 
 def test_scanning_a_large_diff_is_fast() -> None:
