@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from benchmarks.tracing.lsp import LspClient
@@ -37,15 +38,14 @@ class Gopls:
         return LspClient(self.root, ["gopls", "serve"], language_id="go", env=self.env)
 
     def incoming(self, path: Path, line: int, offset: int) -> set[Site] | None:
-        try:
-            return self.client.incoming_calls(path, line, offset - 1)
-        except RuntimeError:  # a file no build configuration includes (``//go:build``)
-            if self.client.proc.poll() is not None:
-                self.client = self._start()
-            return None
-        except BrokenPipeError:
-            self.client = self._start()
-            return None
+        for attempt in range(3):
+            try:
+                return self.client.incoming_calls(path, line, offset - 1)
+            except (RuntimeError, BrokenPipeError):
+                if self.client.proc.poll() is not None:  # crashed: start again
+                    self.client = self._start()
+                time.sleep(2 * attempt + 1)  # a restarted server loads the workspace first
+        return None  # a file no build configuration includes (``//go:build``)
 
     def close(self) -> None:
         self.client.close()

@@ -17,7 +17,7 @@ import tree_sitter as ts
 
 from subagents.tracing import languages
 
-FACTS_VERSION = 6
+FACTS_VERSION = 8
 MAX_FILE_BYTES = 1_000_000
 MAX_TEXT = 120
 LONG_LINE = 1000  # bytes: longer than any hand-written line
@@ -30,7 +30,11 @@ _FORM_RANK = {"call": 0, "decorator": 1, "attribute": 2, "value": 3}
 _CLOSURES = frozenset({"arrow_function", "function_expression", "function", "lambda"})
 # Member access: a receiver's shape is rebuilt from its parts, so the arguments of calls
 # inside it are dropped (``z.object({...}).shape`` -> ``z.object().shape``).
-_MEMBER_FIELDS = {"member_expression": ("object", "property"), "attribute": ("object", "attribute")}
+_MEMBER_FIELDS = {
+    "member_expression": ("object", "property"),
+    "attribute": ("object", "attribute"),
+    "selector_expression": ("operand", "field"),
+}
 _TRANSPARENT = frozenset({"non_null_expression", "parenthesized_expression"})
 
 
@@ -304,7 +308,8 @@ class _Builder:
             node = (caps.get("type") or caps["value"])[0]
             var = RETURNS if "type" in caps else RETURNS_VALUE
             if self._closure(node) == (0, 0):  # a callback's return is not the function's
-                self.facts.binds.append(Bind(self._scope(node), var, receiver_text(node)))
+                text = receiver_text(node).lstrip("*&")  # Go: ``*Node`` is a ``Node``
+                self.facts.binds.append(Bind(self._scope(node), var, text))
         elif key == "alias":
             node = caps["var"][0]
             self.aliases.append((self._scope(node), receiver_text(node), _text(caps["value"][0])))

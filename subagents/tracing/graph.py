@@ -99,8 +99,9 @@ class Tracer:
         return REACHABLE if self.resolver.reaches(path, target) else NAME_ONLY
 
     def _through_base(self, path: str, ref: Ref, tdef: Def, target: Sym) -> bool:
-        """Is ``ref`` a call of ``tdef``'s name on an instance of a proper base class of
-        the target's class, which dispatches to the target at run time?"""
+        """Is ``ref`` a call of ``tdef``'s name on an instance of a proper base class (or
+        an interface) of the target's class that declares the method, so that it
+        dispatches to the target at run time?"""
         spec = language_for(path)
         if not (spec and spec.dispatch_through_base and ref.receiver and tdef.parent):
             return False
@@ -110,11 +111,16 @@ class Tracer:
         if not isinstance(base, Instance) or base.bases_only or base.cls is None:
             return False
         cls = Sym(target.path, tdef.parent)
-        return (
-            base.cls != cls
-            and self.resolver.subclass_of(cls, base.cls)
-            and self.resolver.lookup_method(base.cls, tdef.name) is not None  # declared there
-        )
+        if base.cls == cls or self.resolver.lookup_method(base.cls, tdef.name) is None:
+            return False  # the receiver's type does not declare the method
+        return self.resolver.subclass_of(cls, base.cls) or self._implements(cls, base.cls)
+
+    def _implements(self, cls: Sym, interface: Sym) -> bool:
+        """Does ``cls`` have every method ``interface`` declares (Go's implicit interfaces:
+        by name, not signature)?"""
+        wanted = [d.name for d in self.resolver.defs(interface.path).values()
+                  if d.parent == interface.qname and "abstract" in d.decorators]  # fmt: skip
+        return bool(wanted) and all(self.resolver.lookup_method(cls, n) for n in wanted)
 
     def callers(self, frontier: list[Node], hops: int) -> list[Edge]:
         by_name: dict[str, list[tuple[Node, Def]]] = {}

@@ -31,9 +31,9 @@ class LanguageSpec:
     # Go and Java see every top-level name of the files in the same directory.
     package_scope: bool = False
     module_separator: str = "."
-    # A call through a base class's declaration of a method (often abstract) is a call of
-    # each override, as the language's own tooling reports it (TypeScript's language
-    # service, Java's call hierarchy; not Python's type checkers).
+    # A call through a base class's or interface's declaration of a method (often
+    # abstract) is a call of each override or implementation, as the language's own
+    # tooling reports it (TypeScript's language service, gopls; not Python's checkers).
     dispatch_through_base: bool = False
 
 
@@ -94,7 +94,10 @@ SPECS: dict[str, LanguageSpec] = {
             "tsx", "js", (".tsx",), ("javascript.scm", "typescript.scm", "jsx.scm"), _tsx,
             _JS_SELF, _JS_SUPER, dispatch_through_base=True,
         ),
-        LanguageSpec("go", "go", (".go",), ("go.scm",), _go, package_scope=True),
+        LanguageSpec(
+            "go", "go", (".go",), ("go.scm",), _go, package_scope=True,
+            dispatch_through_base=True,
+        ),
         LanguageSpec(
             "java", "java", (".java",), ("java.scm",), _java, frozenset({"this"}),
             frozenset({"super"}), package_scope=True,

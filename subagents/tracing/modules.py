@@ -10,6 +10,7 @@ directory), Java by package path suffix.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections import defaultdict
 from pathlib import PurePosixPath
 
@@ -18,6 +19,7 @@ from subagents.tracing.languages import language_for
 from subagents.tracing.roots import EXPLICIT, PROJECT_FILES, Root, declared
 
 _KIND_RANK = {"declared": 0, "project": 1, "tests": 2, "implied": 3}
+_GO_MODULE = re.compile(rb"^module\s+\"?([^\s\"]+)", re.MULTILINE)
 _TEST_FILE = ("test_", "conftest.py")
 
 
@@ -52,7 +54,14 @@ class ModuleMap:
         manifests = {p: d for p, d in configs.items() if posixpath.basename(p) == PACKAGE_FILE}
         self.packages = Packages(manifests, self.files)
         self.unreadable_configs += self.packages.unreadable
-        configs = {p: d for p, d in configs.items() if p not in manifests}
+        self._go_modules: list[tuple[str, str]] = []  # (module path, folder), longest first
+        for path, data in configs.items():
+            found = _GO_MODULE.search(data) if posixpath.basename(path) == "go.mod" else None
+            if found:
+                self._go_modules.append((found.group(1).decode(), posixpath.dirname(path)))
+        self._go_modules.sort(key=lambda m: -len(m[0]))
+        configs = {p: d for p, d in configs.items()
+                   if p not in manifests and posixpath.basename(p) != "go.mod"}  # fmt: skip
         self._roots = self._find_roots(paths, python, configs)
         self._by_folder: dict[str, list[Root]] = defaultdict(list)
         for root in self._roots:
@@ -207,7 +216,14 @@ class ModuleMap:
         return self.packages.module(importer, spec)
 
     def go_package(self, spec: str) -> list[str]:
-        """Files of the repository directory whose path ends the import path ``spec``."""
+        """Files of the package ``spec`` names: under the ``go.mod`` whose module path it
+        starts with, else the repository directory whose path ends it."""
+        for module, folder in self._go_modules:
+            if spec == module or spec.startswith(module + "/"):
+                rest = spec[len(module) + 1 :]
+                target = "/".join(p for p in (folder, rest) if p)
+                if target in self._go_dirs:
+                    return self.dirs[f"go:{target}"]
         parts = spec.split("/")
         for start in range(len(parts)):
             folder = "/".join(parts[start:])

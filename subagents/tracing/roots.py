@@ -31,8 +31,8 @@ from typing import Any
 
 PROJECT_FILES = ("pyproject.toml", "setup.cfg", "setup.py")
 CONFIG_FILES = (*PROJECT_FILES, "pytest.ini", "tox.ini")
-# Read with them for the JavaScript/TypeScript module map (``jsmodules.py``).
-OTHER_CONFIG_FILES = ("package.json",)
+# Read with them for the JavaScript/TypeScript (``jsmodules.py``) and Go module maps.
+OTHER_CONFIG_FILES = ("package.json", "go.mod")
 MAX_CONFIGS = 200
 _SETUP_PY_DIR = re.compile(r"package_dir\s*=\s*\{\s*['\"]{2}\s*:\s*['\"]([^'\"]+)['\"]")
 _SETUP_PY_FIND = re.compile(

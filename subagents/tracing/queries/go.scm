@@ -7,6 +7,16 @@
     type: [(type_identifier) (pointer_type (type_identifier)) (generic_type)] @parent))
   name: (field_identifier) @name) @definition.function
 (type_spec name: (type_identifier) @name type: [(struct_type) (interface_type)]) @definition.class
+; An embedded field's methods are promoted: it acts as a base.
+(type_spec
+  name: (type_identifier) @name
+  type: (struct_type (field_declaration_list
+    (field_declaration !name type: [(type_identifier) (qualified_type)] @base)))) @definition.class
+; An interface's methods: declarations whose implementations receive their calls.
+(type_spec
+  name: (type_identifier) @parent
+  type: (interface_type (method_elem name: (field_identifier) @name) @definition.function))
+(interface_type (method_elem) @abstract)
 
 (call_expression function: (identifier) @name) @reference.call
 (call_expression function: (selector_expression
@@ -27,6 +37,13 @@
   name: (identifier) @var
   type: [(type_identifier) (pointer_type) (qualified_type)] @type) @bind
 (var_spec name: (identifier) @var type: [(type_identifier) (pointer_type) (qualified_type)] @type) @bind
+; ``x := f()``: what ``f`` returns; a function's result type.
+(short_var_declaration
+  left: (expression_list . (identifier) @var)
+  right: (expression_list . (call_expression
+    function: [(identifier) (selector_expression)] @type))) @bind
+(function_declaration result: [(type_identifier) (pointer_type) (qualified_type)] @type) @returns
+(method_declaration result: [(type_identifier) (pointer_type) (qualified_type)] @type) @returns
 (short_var_declaration
   left: (expression_list . (identifier) @var)
   right: (expression_list . [
