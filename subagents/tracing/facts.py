@@ -16,11 +16,10 @@ from typing import Any
 import tree_sitter as ts
 
 from subagents.tracing import languages
+from subagents.tracing.refusal import error_fraction, refuse
 
 FACTS_VERSION = 8
-MAX_FILE_BYTES = 1_000_000
 MAX_TEXT = 120
-LONG_LINE = 1000  # bytes: longer than any hand-written line
 # Pseudo-variables of a function's binds: the type its result is an instance of (an
 # annotation, a returned call) or the expression whose value it returns.
 RETURNS, RETURNS_VALUE = "return", "return:value"
@@ -144,47 +143,13 @@ def receiver_text(node: ts.Node) -> str:
     return "".join(_text(node).split())[:MAX_TEXT]
 
 
-def refuse(data: bytes) -> str | None:
-    """Why a blob must not be parsed (binary, oversized, minified), or None."""
-    if len(data) > MAX_FILE_BYTES:
-        return "oversized"
-    if b"\x00" in data[:8192]:
-        return "binary"
-    if len(data) > 20_000 and _mostly_long_lines(data):
-        return "minified"
-    return None
-
-
-def _mostly_long_lines(data: bytes) -> bool:
-    """Minified or generated: the average line is long, or most bytes sit on very long
-    lines. One long line (a fixture string in a test) does not make a file minified."""
-    lines = data.split(b"\n")
-    if len(data) / len(lines) > 300:
-        return True
-    return sum(len(line) for line in lines if len(line) > LONG_LINE) > len(data) / 2
-
-
-def _error_fraction(root: ts.Node) -> float:
-    """Bytes under outermost ERROR nodes, over the file's bytes."""
-    if not root.has_error or root.end_byte == 0:
-        return 0.0
-    covered, stack = 0, [root]
-    while stack:
-        node = stack.pop()
-        if node.is_error:
-            covered += node.end_byte - node.start_byte
-        elif node.has_error:
-            stack.extend(node.children)
-    return covered / max(root.end_byte - root.start_byte, 1)
-
-
 def extract(language: str, data: bytes) -> FileFacts:
     """The facts of one blob; refuses binary, oversized, minified and unparsable input."""
     reason = refuse(data)
     if reason:
         return skipped(language, reason)
     tree = languages.parser(language).parse(data)
-    if _error_fraction(tree.root_node) > 0.3:
+    if error_fraction(tree.root_node) > 0.3:
         return skipped(language, "unparsable")
     lines = data.split(b"\n")
     matches = ts.QueryCursor(languages.query(language)).matches(tree.root_node)

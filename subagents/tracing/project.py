@@ -19,9 +19,10 @@ from dataclasses import replace
 
 from subagents.tracing.cache import FactCache
 from subagents.tracing.encoding import Encoded, decode, encode
-from subagents.tracing.facts import MAX_FILE_BYTES, FileFacts, extract, skipped
+from subagents.tracing.facts import FileFacts, extract, skipped
 from subagents.tracing.languages import language_for
 from subagents.tracing.modules import ModuleMap
+from subagents.tracing.refusal import MAX_FILE_BYTES
 from subagents.tracing.roots import config_paths
 from subagents.tracing.source import SUBMODULE, SYMLINK, TreeEntry, TreeSource, blob_sha
 
