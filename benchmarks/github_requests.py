@@ -80,8 +80,14 @@ def run_scenario(
     for number in numbers:
         sha = scenario.make(fake, number, files)
         fake.reset_requests()
+        base = fake.pull(REPO, number).base_sha  # the delivery names both, as GitHub's does
         job = JobRequest(
-            kind=JobKind.review, installation_id=INSTALLATION, repo=REPO, pr=number, head_sha=sha
+            kind=JobKind.review,
+            installation_id=INSTALLATION,
+            repo=REPO,
+            pr=number,
+            head_sha=sha,
+            payload={"event": "pull_request", "action": "opened", "base_sha": base},
         )
         runtime.queue.enqueue(job, None)
         started = time.perf_counter()

@@ -202,6 +202,7 @@ def _route_pull_request(delivery: Delivery, event: PullRequestEvent) -> JobReque
         author_type=author.type if author else None,
         author_association=pr.author_association,
         base_ref=pr.base.ref,
+        base_sha=pr.base.sha,
         head_ref=pr.head.ref,
         head_repo=pr.head.repo.full_name if pr.head.repo else None,
         draft=pr.draft,

@@ -143,16 +143,17 @@ def test_opened_pr_is_reviewed_and_published(fake_github, server, sqlite_url):
     calls = [(r.method, r.path) for r in fake_github.requests]
     assert calls == [
         ("POST", f"/app/installations/{INSTALLATION_ID}/access_tokens"),
+        # files and commits of the delivery's base...head, pinned: used only if the PR is
+        # still at exactly these commits, so a push meanwhile changes nothing judged
+        ("GET", f"/repos/acme/app/compare/{pull.base_sha}...{pull.head_sha}"),
         # one GraphQL query: the PR, its labels and reviews (a writer's "changes requested"
         # blocks), the head's check runs (ours is reused by a re-review, the others go into
         # the audit entry) and statuses, policy and guidance from the default branch,
-        # CODEOWNERS from the base branch, and the PR's comments (no summary of ours yet)
+        # CODEOWNERS from the base branch, the PR's comments (no summary of ours yet), and
+        # the changed files' blobs for the tracer
         ("POST", "/graphql"),
         ("POST", "/repos/acme/app/check-runs"),
-        # files and commits pinned to base...head: a push meanwhile changes nothing read
-        ("GET", f"/repos/acme/app/compare/{pull.base_sha}...{pull.head_sha}"),
         ("GET", f"/repos/acme/app/git/trees/{pull.head_sha}"),  # the tracer's file list
-        ("POST", "/graphql"),  # ... and the changed Python file's blob, in one batch
         ("POST", "/repos/acme/app/pulls/1/reviews"),
         ("POST", "/repos/acme/app/issues/1/labels"),
         ("POST", "/repos/acme/app/issues/1/comments"),

@@ -73,3 +73,22 @@ def test_a_truncated_tree_is_a_trace_gap_not_a_silent_one(fake_github, app_keys)
     ctx = build_github_context(client, REPO, 23, read_snapshot(client, REPO, 23), installation_id=1)
     trace = trace_for_context(ctx, 5000)
     assert trace.omitted["tree truncated by GitHub (files past its listing not traced)"] == 1
+
+
+def test_a_comparison_of_other_commits_is_not_used(fake_github, app_keys):
+    """The delivery's base...head is compared before the PR is read (so the query can read
+    the changed blobs along); when the PR is no longer at exactly those commits (its base
+    moved meanwhile), the PR's own commits are compared again."""
+    from reviewer.github.context import build_github_context
+    from reviewer.github.snapshot import Comparison
+
+    old, new = {"app/a.py": "x = 1\n"}, {"app/a.py": "x = 2\n"}
+    pull = fake_github.add_pull_from_contents(REPO, 24, old=old, new=new, author="alice")
+    client = client_for(fake_github, app_keys)
+    elsewhere = {"filename": "app/other.py", "status": "added", "sha": "1" * 40, "changes": 1,
+                 "additions": 1, "deletions": 0, "patch": "@@ -0,0 +1 @@\n+y"}  # fmt: skip
+    stale = Comparison("0" * 40, pull.head_sha, {"files": [elsewhere], "commits": []})
+    snap = read_snapshot(client, REPO, 24, comparison=stale)
+    ctx = build_github_context(client, REPO, 24, snap, installation_id=1)
+    assert [f.path for f in ctx.files] == ["app/a.py"]
+    assert fake_github.calls("GET", f"/compare/{pull.base_sha}...{pull.head_sha}")

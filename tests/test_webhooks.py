@@ -235,6 +235,7 @@ def test_every_fixture_parses_and_routes(path: Path) -> None:
         "author_type": "User",
         "author_association": "OWNER",
         "base_ref": "master",
+        "base_sha": pr["base"]["sha"],  # the review compares base...head before reading
         "head_ref": "changes",
         "head_repo": "Codertocat/Hello-World",
         "draft": False,

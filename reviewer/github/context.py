@@ -13,7 +13,7 @@ from reviewer.codeowners import load_codeowners
 from reviewer.context import Author, ChangedFile, CommitInfo, ReviewContext
 from reviewer.errors import PolicyError, ReviewerError
 from reviewer.github.client import GitHubClient
-from reviewer.github.snapshot import Snapshot
+from reviewer.github.snapshot import Comparison, Snapshot
 from reviewer.guidance.merge import merge_guidance
 from reviewer.guidance.rules import (
     GuidanceDoc,
@@ -118,11 +118,12 @@ def checks_summary(
     }
 
 
-def _tree_source(client: GitHubClient, repo: str, sha: str) -> Any:
-    """The head tree for the tracer; it makes no request until the tracer reads it."""
+def _tree_source(client: GitHubClient, repo: str, sha: str, blobs: dict[str, bytes]) -> Any:
+    """The head tree for the tracer; it makes no request until the tracer reads it, and
+    none for the ``blobs`` (by SHA) read along with the PR."""
     from subagents.tracing.source import GitHubTreeSource
 
-    return GitHubTreeSource(client, repo, sha)
+    return GitHubTreeSource(client, repo, sha, blobs)
 
 
 class HeadMoved(ReviewerError):
@@ -134,9 +135,14 @@ class HeadMoved(ReviewerError):
 
 
 def pinned_change(
-    client: GitHubClient, repo: str, number: int, pr: dict[str, Any]
+    client: GitHubClient,
+    repo: str,
+    number: int,
+    pr: dict[str, Any],
+    known: Comparison | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Files and commits of exactly ``base.sha...head.sha`` of ``pr``.
+    """Files and commits of exactly ``base.sha...head.sha`` of ``pr`` (``known``: a
+    comparison already read, used when it is of exactly these commits).
 
     A push between reading the PR and reading its files must not get the old head judged
     on the new code (or the reverse): the comparison API is pinned to both commits. Past
@@ -145,7 +151,8 @@ def pinned_change(
     """
     base, head = pr["base"]["sha"], pr["head"]["sha"]
     if pr.get("changed_files", 0) <= COMPARE_MAX_FILES:
-        data = client.compare(repo, base, head)
+        pinned = known is not None and (known.base, known.head) == (base, head)
+        data = known.data if known is not None and pinned else client.compare(repo, base, head)
         return list(data.get("files") or []), list(data.get("commits") or [])
     files, commits = client.pull_files(repo, number), client.pull_commits(repo, number)
     now = client.pull(repo, number)["head"]["sha"]
@@ -166,7 +173,7 @@ def build_github_context(
     """The review context of the PR read in ``snap``, with its files at its head."""
     pr = snap.pr
     unreviewable: list[str] = []
-    raw_files, raw_commits = pinned_change(client, repo, number, pr)
+    raw_files, raw_commits = pinned_change(client, repo, number, pr, snap.comparison)
     files = [_changed_file(client, repo, raw, unreviewable) for raw in raw_files]
     if pr.get("changed_files", len(files)) > len(files):
         unreviewable.append(f"{pr['changed_files'] - len(files)} files beyond GitHub's list limit")
@@ -219,5 +226,5 @@ def build_github_context(
         guidance=guidance,
         codeowners=snap.codeowners,
         human_requested=human_requested,
-        tree=_tree_source(client, repo, pr["head"]["sha"]),
+        tree=_tree_source(client, repo, pr["head"]["sha"], snap.blobs),
     )

@@ -29,7 +29,7 @@ from reviewer.github.context import (
     own_runs,
 )
 from reviewer.github.shared_head import disagreeing, held_for_shared_head, shared_head_reason
-from reviewer.github.snapshot import Snapshot, read_snapshot
+from reviewer.github.snapshot import Comparison, Snapshot, read_snapshot
 from reviewer.held import carried, carry
 from reviewer.llm import configured_model
 from reviewer.outcomes import last_decision, record_opened
@@ -77,7 +77,9 @@ class GitHubJobs:
             backoff_base=self.runtime.settings.github_backoff_base_seconds,
         )
 
-    async def snapshot(self, client: GitHubClient, job: JobView) -> Snapshot:
+    async def snapshot(
+        self, client: GitHubClient, job: JobView, comparison: Comparison | None = None
+    ) -> Snapshot:
         """The PR read in one query. When GitHub cannot answer all of it (an ``errors``
         answer, a null the gate needs), the head's check asks for a human, then the job
         fails (and is retried): an unread PR is never approved."""
@@ -92,6 +94,7 @@ class GitHubJobs:
                 job.pr,
                 bot_login=self.bot_login,
                 find_summary=summary_id is None,
+                comparison=comparison,
             )
         except GitHubError as exc:
             if job.head_sha and not isinstance(exc, GitHubRateLimited):
@@ -104,7 +107,7 @@ class GitHubJobs:
 
     async def review_job(self, job: JobView, control: JobControl) -> None:
         client = self.client(job)
-        snap = await self.snapshot(client, job)
+        snap = await self.snapshot(client, job, await _io(early_comparison, client, job))
         pr = snap.pr
         if job.head_sha and pr["head"]["sha"] != job.head_sha:
             raise Superseded(pr["head"]["sha"])
@@ -270,6 +273,23 @@ class GitHubJobs:
             await _io(fail_check, client, job.repo, run_id, f"{exc}{note}")
         except GitHubError as inner:
             log.warning("review.fail_check_failed", error=str(inner))
+
+
+def early_comparison(client: GitHubClient, job: JobView) -> Comparison | None:
+    """The comparison of the delivery's base and head, read before the PR so that the PR's
+    query reads the changed files' blobs along; the context uses it only when the PR is
+    still at exactly these commits. None when the delivery did not name both, or GitHub
+    could not compare them (the context then compares what the PR names)."""
+    base, head = str(job.payload.get("base_sha") or ""), job.head_sha or ""
+    if not base or not head:
+        return None
+    try:
+        return Comparison(base, head, client.compare(job.repo, base, head))
+    except GitHubRateLimited:
+        raise
+    except GitHubError as exc:
+        log.info("review.early_compare_failed", status=exc.status)
+        return None
 
 
 def pusher(job: JobView) -> str | None:

@@ -14,7 +14,9 @@ summary to be found by listing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from reviewer.codeowners import CODEOWNERS_PATHS
@@ -22,6 +24,8 @@ from reviewer.github.client import GitHubClient, GitHubError
 from reviewer.policy import GUIDANCE_DIR, POLICY_PATH
 
 SUMMARY_MARKER = "<!-- reviewer:summary -->"
+PRIMED_BLOBS = 50  # changed files whose blobs the query reads along, at most
+_SHA = re.compile(r"^[0-9a-f]{40}$")
 
 _QUERY = """
 query(
@@ -30,6 +34,7 @@ query(
 ) {
   repository(owner: $owner, name: $name) {
     nameWithOwner
+    %s
     defaultBranchRef { name target { ... on Commit { oid ...Steering } } }
     pullRequest(number: $number) {
       number title body state isDraft createdAt changedFiles authorAssociation
@@ -67,7 +72,7 @@ query(
     }
   }
 }
-fragment Text on Blob { oid text isTruncated }
+fragment Text on Blob { oid text isTruncated isBinary }
 fragment File on TreeEntry { type object { ...Text } }
 fragment Steering on Commit {
   policy: file(path: $policy) { ...File }
@@ -85,8 +90,21 @@ fragment Owners on Commit {
 
 
 @dataclass(frozen=True)
+class Comparison:
+    """The REST comparison ``base...head`` (files with patches, commits), read before the
+    query so that the query can also read the changed files' blobs for the tracer."""
+
+    base: str
+    head: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Snapshot:
-    """One consistent read of a PR; ``pr`` and the lists are in REST's shapes."""
+    """One consistent read of a PR; ``pr`` and the lists are in REST's shapes. ``blobs``:
+    contents by blob SHA read along (the changed files and the root's project
+    configuration files, the tracer's first reads); ``comparison``: the one they came from.
+    """
 
     pr: dict[str, Any]
     policy_text: str | None
@@ -97,6 +115,8 @@ class Snapshot:
     status: dict[str, Any]
     summary_id: int | None = None
     summary_absent: bool = False  # every comment was read and none is our summary
+    comparison: Comparison | None = None
+    blobs: dict[str, bytes] = field(default_factory=dict)
 
 
 class IncompleteSnapshot(GitHubError):
@@ -116,6 +136,41 @@ def _user(actor: dict[str, Any] | None) -> dict[str, Any]:
     login, bot = str(actor["login"]), actor.get("__typename") == "Bot"
     return {"login": f"{login}[bot]" if bot and not login.endswith("[bot]") else login,
             "type": "Bot" if bot else "User"}  # fmt: skip
+
+
+def _primed_fields(comparison: Comparison | None) -> str:
+    """Aliases reading the blobs the tracer reads first: the changed files at head (by
+    their SHAs in the comparison) and the project configuration files at the root."""
+    if comparison is None or not _SHA.match(comparison.head):
+        return ""
+    from subagents.tracing.roots import CONFIG_FILES, OTHER_CONFIG_FILES
+
+    shas = [
+        str(f["sha"])
+        for f in comparison.data.get("files") or []
+        if f.get("status") != "removed" and _SHA.match(str(f.get("sha") or ""))
+    ][:PRIMED_BLOBS]
+    oids = [f"b{i}: object(oid: {json.dumps(sha)}) {{ ...Text }}" for i, sha in enumerate(shas)]
+    names = [*CONFIG_FILES, *OTHER_CONFIG_FILES]
+    paths = [
+        f"c{i}: object(expression: {json.dumps(f'{comparison.head}:{name}')}) {{ ...Text }}"
+        for i, name in enumerate(names)
+    ]
+    return "\n    ".join(oids + paths)
+
+
+def _primed(data: dict[str, Any]) -> dict[str, bytes]:
+    """The primed blobs by SHA (a binary one as the tracer's binary marker; one GraphQL
+    truncated is left for the tracer to read through REST)."""
+    found: dict[str, bytes] = {}
+    for alias, blob in data.items():
+        if not re.fullmatch(r"[bc]\d+", alias) or not isinstance(blob, dict) or not blob:
+            continue
+        if blob.get("isBinary"):
+            found[str(blob["oid"])] = b"\x00"
+        elif blob.get("text") is not None and not blob.get("isTruncated"):
+            found[str(blob["oid"])] = str(blob["text"]).encode("utf-8")
+    return found
 
 
 def _review(node: dict[str, Any]) -> dict[str, Any]:
@@ -202,9 +257,11 @@ def read_snapshot(
     *,
     bot_login: str | None = None,
     find_summary: bool = False,
+    comparison: Comparison | None = None,
 ) -> Snapshot:
     """The PR ``repo#number`` as one query reads it (``find_summary``: also look for our
-    summary comment among the PR's comments)."""
+    summary comment among the PR's comments; ``comparison``: read the blobs the tracer
+    starts with along)."""
     owner, name = repo.split("/", 1)
     variables = {
         "owner": owner,
@@ -215,7 +272,8 @@ def read_snapshot(
         "guidance": GUIDANCE_DIR,
         **{f"owners{i}": path for i, path in enumerate(CODEOWNERS_PATHS, 1)},
     }
-    data = _need(client.graphql(_QUERY, variables).get("repository"), "repository")
+    query = _QUERY % _primed_fields(comparison)
+    data = _need(client.graphql(query, variables).get("repository"), "repository")
     p = _need(data.get("pullRequest"), "pull request")
     default = _need(data.get("defaultBranchRef"), "default branch")
     base_commit = _need(_need(p.get("baseRef"), "base branch").get("target"), "base commit")
@@ -266,4 +324,6 @@ def read_snapshot(
         status=status,
         summary_id=summary_id,
         summary_absent=summary_absent,
+        comparison=comparison,
+        blobs=_primed(data),
     )

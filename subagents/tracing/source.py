@@ -150,10 +150,14 @@ class GitHubTreeSource:
 
     remote = True
 
-    def __init__(self, client: GitHubClient, repo: str, sha: str) -> None:
+    def __init__(
+        self, client: GitHubClient, repo: str, sha: str, blobs: dict[str, bytes] | None = None
+    ) -> None:
+        """``blobs``: contents by blob SHA already read (along with the PR's context)."""
         self.client, self.repo, self.commit = client, repo, sha
         self._entries: list[TreeEntry] | None = None
-        self._blobs: dict[str, bytes] = {}  # by blob SHA: a second reader costs no request
+        # By blob SHA: a second reader costs no request.
+        self._blobs: dict[str, bytes] = dict(blobs or {})
         self.truncated = False  # GitHub listed only part of the tree: a trace gap
         self._lock = threading.Lock()
 
