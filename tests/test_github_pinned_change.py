@@ -80,7 +80,7 @@ def test_a_comparison_of_other_commits_is_not_used(fake_github, app_keys):
     the changed blobs along); when the PR is no longer at exactly those commits (its base
     moved meanwhile), the PR's own commits are compared again."""
     from reviewer.github.context import build_github_context
-    from reviewer.github.snapshot import Comparison
+    from reviewer.github.priming import Comparison
 
     old, new = {"app/a.py": "x = 1\n"}, {"app/a.py": "x = 2\n"}
     pull = fake_github.add_pull_from_contents(REPO, 24, old=old, new=new, author="alice")

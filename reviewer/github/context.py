@@ -13,7 +13,8 @@ from reviewer.codeowners import load_codeowners
 from reviewer.context import Author, ChangedFile, CommitInfo, ReviewContext
 from reviewer.errors import PolicyError, ReviewerError
 from reviewer.github.client import GitHubClient
-from reviewer.github.snapshot import Comparison, Snapshot
+from reviewer.github.priming import Comparison
+from reviewer.github.snapshot import Snapshot
 from reviewer.guidance.merge import merge_guidance
 from reviewer.guidance.rules import (
     GuidanceDoc,

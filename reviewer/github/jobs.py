@@ -28,8 +28,9 @@ from reviewer.github.context import (
     checks_summary,
     own_runs,
 )
+from reviewer.github.priming import Comparison
 from reviewer.github.shared_head import disagreeing, held_for_shared_head, shared_head_reason
-from reviewer.github.snapshot import Comparison, Snapshot, read_snapshot
+from reviewer.github.snapshot import Snapshot, read_snapshot
 from reviewer.held import carried, carry
 from reviewer.llm import configured_model
 from reviewer.outcomes import last_decision, record_opened

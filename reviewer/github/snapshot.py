@@ -4,7 +4,9 @@ The PR (shas, title, body, author and association, labels, draft, state), the hu
 reviews, the head commit's check runs and statuses, policy and guidance from the
 repository's **default branch**, CODEOWNERS from the PR's **base branch** (GitHub's order:
 ``.github/``, root, ``docs/``), and, when the summary comment's id is not remembered, the
-PR's comments. The answer is turned into the REST shapes the rest of the code reads.
+PR's comments; given the comparison of the delivery's base...head, also the blobs the
+tracer reads first (``priming``). The answer is turned into the REST shapes the rest of
+the code reads.
 
 Fail closed: GitHub's ``errors`` (raised by the client) or a null where the gate needs an
 answer raise ``GitHubError``. A list longer than one page (100) is read again through REST,
@@ -14,18 +16,15 @@ summary to be found by listing.
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from reviewer.codeowners import CODEOWNERS_PATHS
 from reviewer.github.client import GitHubClient, GitHubError
+from reviewer.github.priming import Comparison, primed_blobs, primed_fields
 from reviewer.policy import GUIDANCE_DIR, POLICY_PATH
 
 SUMMARY_MARKER = "<!-- reviewer:summary -->"
-PRIMED_BLOBS = 50  # changed files whose blobs the query reads along, at most
-_SHA = re.compile(r"^[0-9a-f]{40}$")
 
 _QUERY = """
 query(
@@ -90,16 +89,6 @@ fragment Owners on Commit {
 
 
 @dataclass(frozen=True)
-class Comparison:
-    """The REST comparison ``base...head`` (files with patches, commits), read before the
-    query so that the query can also read the changed files' blobs for the tracer."""
-
-    base: str
-    head: str
-    data: dict[str, Any]
-
-
-@dataclass(frozen=True)
 class Snapshot:
     """One consistent read of a PR; ``pr`` and the lists are in REST's shapes. ``blobs``:
     contents by blob SHA read along (the changed files and the root's project
@@ -136,41 +125,6 @@ def _user(actor: dict[str, Any] | None) -> dict[str, Any]:
     login, bot = str(actor["login"]), actor.get("__typename") == "Bot"
     return {"login": f"{login}[bot]" if bot and not login.endswith("[bot]") else login,
             "type": "Bot" if bot else "User"}  # fmt: skip
-
-
-def _primed_fields(comparison: Comparison | None) -> str:
-    """Aliases reading the blobs the tracer reads first: the changed files at head (by
-    their SHAs in the comparison) and the project configuration files at the root."""
-    if comparison is None or not _SHA.match(comparison.head):
-        return ""
-    from subagents.tracing.roots import CONFIG_FILES, OTHER_CONFIG_FILES
-
-    shas = [
-        str(f["sha"])
-        for f in comparison.data.get("files") or []
-        if f.get("status") != "removed" and _SHA.match(str(f.get("sha") or ""))
-    ][:PRIMED_BLOBS]
-    oids = [f"b{i}: object(oid: {json.dumps(sha)}) {{ ...Text }}" for i, sha in enumerate(shas)]
-    names = [*CONFIG_FILES, *OTHER_CONFIG_FILES]
-    paths = [
-        f"c{i}: object(expression: {json.dumps(f'{comparison.head}:{name}')}) {{ ...Text }}"
-        for i, name in enumerate(names)
-    ]
-    return "\n    ".join(oids + paths)
-
-
-def _primed(data: dict[str, Any]) -> dict[str, bytes]:
-    """The primed blobs by SHA (a binary one as the tracer's binary marker; one GraphQL
-    truncated is left for the tracer to read through REST)."""
-    found: dict[str, bytes] = {}
-    for alias, blob in data.items():
-        if not re.fullmatch(r"[bc]\d+", alias) or not isinstance(blob, dict) or not blob:
-            continue
-        if blob.get("isBinary"):
-            found[str(blob["oid"])] = b"\x00"
-        elif blob.get("text") is not None and not blob.get("isTruncated"):
-            found[str(blob["oid"])] = str(blob["text"]).encode("utf-8")
-    return found
 
 
 def _review(node: dict[str, Any]) -> dict[str, Any]:
@@ -272,7 +226,7 @@ def read_snapshot(
         "guidance": GUIDANCE_DIR,
         **{f"owners{i}": path for i, path in enumerate(CODEOWNERS_PATHS, 1)},
     }
-    query = _QUERY % _primed_fields(comparison)
+    query = _QUERY % primed_fields(comparison)
     data = _need(client.graphql(query, variables).get("repository"), "repository")
     p = _need(data.get("pullRequest"), "pull request")
     default = _need(data.get("defaultBranchRef"), "default branch")
@@ -325,5 +279,5 @@ def read_snapshot(
         summary_id=summary_id,
         summary_absent=summary_absent,
         comparison=comparison,
-        blobs=_primed(data),
+        blobs=primed_blobs(data),
     )
