@@ -208,3 +208,24 @@ def _json_lines(path: Path) -> list[dict]:
         except json.JSONDecodeError:
             continue
     return out
+
+
+def test_a_summary_left_by_an_earlier_install_is_found_in_the_context_query(fake_github, server):
+    """The database does not remember a summary on this PR (a new deployment), but one of
+    our bot's is there: the context query's comments find it (GraphQL names the bot
+    without REST's ``[bot]``), so it is edited in place without listing the comments."""
+    pull = fake_github.add_pull_from_contents(
+        REPO, 5, old=OLD, new=NEW, body=BODY, author="alice", author_association="MEMBER"
+    )
+    fake_github.add_issue_comment(REPO, 5, "Looks interesting <!-- reviewer:summary -->")
+    ours = fake_github.add_issue_comment(
+        REPO, 5, "<!-- reviewer:summary -->\nold", author=fake_github.bot_login
+    )
+    body, headers = signed(pr_payload("opened", pull))
+    assert httpx.post(server + "/webhook", content=body, headers=headers).status_code == 202
+    wait_for(lambda: completed_check(fake_github, pull.head_sha), what="check run")
+    comments = fake_github.issue_comments(REPO, 5)
+    assert [c["id"] for c in comments] == [comments[0]["id"], ours["id"]]
+    assert pull.head_sha[:12] in comments[1]["body"] and "old" not in comments[1]["body"]
+    assert not fake_github.calls("GET", "/issues/5/comments")
+    assert fake_github.calls("PATCH", f"/issues/comments/{ours['id']}")
