@@ -19,6 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from reviewer.cli.main import app
+from reviewer.store.db import open_database
 
 # Packages a start-up must not load: each costs tens to hundreds of milliseconds, and
 # `reviewer --help` (and the command tree every command builds first) needs none of them.
@@ -105,11 +106,11 @@ def test_a_local_review_imports_only_what_it_uses(git_repo, tmp_path: Path) -> N
         "Apply a discount",
         {"orders.py": "def total(items, discount=0):\n    return sum(items) - discount\n"},
     )
-    env = {**os.environ, "REVIEWER_DATABASE_URL": f"sqlite:///{tmp_path / 'reviewer.db'}"}
+    url = f"sqlite:///{tmp_path / 'reviewer.db'}"
+    open_database(url).dispose()  # created and migrated as by an earlier run (Alembic, ORM)
+    env = {**os.environ, "REVIEWER_DATABASE_URL": url}
     env.pop("REVIEWER_AUDIT_SIGNING_KEY", None)
-    argv = ("review", "--repo", str(git_repo.path), "--base", "HEAD~1")
-    _import_tree(*argv, env=env)  # the first run creates the database (Alembic, the ORM)
-    tree = _import_tree(*argv, env=env)
+    tree = _import_tree("review", "--repo", str(git_repo.path), "--base", "HEAD~1", env=env)
     assert "reviewer.audit.log" in {name for _, name in tree}  # the decision was recorded
     offenders = _offenders(tree, REVIEW_HEAVY, REVIEW_HEAVY_OURS)
     chains = "\n".join(f"  {' -> '.join(chain)}" for chain in offenders.values())
