@@ -12,17 +12,32 @@ from typing import Any
 from procrastinate.sql import queries as PQ
 from sqlalchemy import Connection, bindparam, select, text, update
 
-from reviewer.queue.base import JobRequest, JobState
+from reviewer.queue.base import JobRequest, JobState, JobView
 from reviewer.queue.fair import NO_INSTALLATION
-from reviewer.queue.writes import older_heads, superseded
+from reviewer.queue.writes import SAME_PR_OLDER_HEAD, supersede_params, supersedes
 from reviewer.store.models import Job
 
 QUEUE_PREFIX = "reviewer:"
 TASK_PREFIX = "reviewer."
 ACTIVE = (JobState.queued.value, JobState.running.value)
 # Built once: they run on every queued delivery (see writes.py).
-_JOB_KEY = select(Job.kind, Job.installation_id, Job.repo, Job.pr).where(
-    Job.id == bindparam("b_id")
+_OLDER_ACTIVE = select(Job.id, Job.state, Job.broker_job_id).where(
+    SAME_PR_OLDER_HEAD, Job.state.in_(ACTIVE)
+)
+_CANCEL_ONE = (
+    update(Job)
+    .where(Job.id == bindparam("b_id"))
+    .values(
+        state=JobState.cancelled.value,
+        superseded_by=bindparam("b_head"),
+        finished_at=bindparam("b_now"),
+        last_error=bindparam("b_error"),
+    )
+)
+_FLAG_ONE = (
+    update(Job)
+    .where(Job.id == bindparam("b_id"))
+    .values(cancel_requested=True, superseded_by=bindparam("b_head"))
 )
 _SET_BROKER_ID = (
     update(Job).where(Job.id == bindparam("b_id")).values(broker_job_id=bindparam("b_broker"))
@@ -111,14 +126,14 @@ def advisory_lock(conn: Connection, key: str) -> None:
     )
 
 
-def defer(conn: Connection, job_id: int, at: float | None) -> int:
-    """A procrastinate job for our job ``job_id``, runnable from ``at`` (now if None)."""
-    job = conn.execute(_JOB_KEY, {"b_id": job_id}).one()
+def defer(conn: Connection, job_id: int, job: JobRequest | JobView, at: float | None) -> int:
+    """A procrastinate job for our job ``job_id`` (whose key is ``job``'s), runnable from
+    ``at`` (now if None)."""
     broker_id: int = conn.exec_driver_sql(
         DEFER,
         {
             "queue": queue_name(job.installation_id),
-            "task": TASK_PREFIX + job.kind,
+            "task": TASK_PREFIX + job.kind.value,
             "lock": pr_lock(job.repo, job.pr),
             "args": json.dumps({"job_id": job_id}),
             "at": at,
@@ -131,24 +146,17 @@ def defer(conn: Connection, job_id: int, at: float | None) -> int:
 def supersede_on_broker(conn: Connection, request: JobRequest, now: float) -> list[int]:
     """``writes.supersede`` with procrastinate's rows: a queued older head is cancelled in
     both tables, a running one gets ``abort_requested`` there and ``cancel_requested`` here."""
-    same_pr = older_heads(request)
-    if same_pr is None:
+    if not supersedes(request):
         return []
-    targets = conn.execute(
-        select(Job.id, Job.state, Job.broker_job_id).where(same_pr, Job.state.in_(ACTIVE))
-    ).all()
+    params = supersede_params(request, now)
+    targets = conn.execute(_OLDER_ACTIVE, params).all()
     if not targets:
         return []
     lock_broker_rows(conn, [t.broker_job_id for t in targets])
     cancelled = []
     for target in targets:
         queued = target.state == JobState.queued.value
-        values = (
-            superseded(request, now)
-            if queued
-            else {"cancel_requested": True, "superseded_by": request.head_sha}
-        )
-        conn.execute(update(Job).where(Job.id == target.id).values(**values))
+        conn.execute(_CANCEL_ONE if queued else _FLAG_ONE, {**params, "b_id": target.id})
         run_query(
             conn, "cancel_job", job_id=target.broker_job_id, abort=not queued, delete_job=False
         )

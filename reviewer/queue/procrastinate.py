@@ -101,7 +101,7 @@ class ProcrastinateJobQueue(SqliteJobQueue):
                 return EnqueueResult(outcome=EnqueueOutcome.duplicate_job, job_id=existing)
             superseded = supersede_on_broker(conn, request, now)
             job_id = insert_job(conn, request, delivery_id, now, self.max_attempts)
-            defer(conn, job_id, None)
+            defer(conn, job_id, request, None)
             link_delivery(conn, delivery_id, "queued", job_id)
         return EnqueueResult(outcome=EnqueueOutcome.queued, job_id=job_id, superseded=superseded)
 
@@ -281,8 +281,8 @@ class ProcrastinateJobQueue(SqliteJobQueue):
 
     def retry(self, job_id: int) -> JobView:
         with self.engine.begin() as conn:
-            requeue(conn, job_id, self._lock_pr)
-            defer(conn, job_id, None)
+            job = requeue(conn, job_id, self._lock_pr)
+            defer(conn, job_id, job, None)
         retried = self.get(job_id)
         assert retried is not None
         return retried

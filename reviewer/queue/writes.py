@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, bindparam, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, insert, select, update
 
 from reviewer.queue.base import JobRequest, JobState, JobView
 from reviewer.queue.rows import SUPERSEDABLE, QueueError, active_twin, job_view
@@ -24,7 +24,7 @@ _LINK_DELIVERY = (
     .where(Delivery.delivery_id == bindparam("b_delivery"))
     .values(outcome=bindparam("b_outcome"), job_id=bindparam("b_job"))
 )
-_SAME_PR_OLDER_HEAD = and_(
+SAME_PR_OLDER_HEAD = and_(
     Job.repo == bindparam("b_repo"),
     Job.pr == bindparam("b_pr"),
     Job.kind.in_(SUPERSEDABLE),
@@ -32,7 +32,7 @@ _SAME_PR_OLDER_HEAD = and_(
 )
 _CANCEL_QUEUED = (
     update(Job)
-    .where(_SAME_PR_OLDER_HEAD, Job.state == JobState.queued.value)
+    .where(SAME_PR_OLDER_HEAD, Job.state == JobState.queued.value)
     .values(
         state=JobState.cancelled.value,
         superseded_by=bindparam("b_head"),
@@ -43,7 +43,7 @@ _CANCEL_QUEUED = (
 )
 _FLAG_RUNNING = (
     update(Job)
-    .where(_SAME_PR_OLDER_HEAD, Job.state == JobState.running.value)
+    .where(SAME_PR_OLDER_HEAD, Job.state == JobState.running.value)
     .values(cancel_requested=True, superseded_by=bindparam("b_head"))
 )
 
@@ -113,44 +113,28 @@ def finish(conn: Connection, job_id: int, state: JobState, now: float, error: st
     )
 
 
-def _supersedes(request: JobRequest) -> bool:
+def supersedes(request: JobRequest) -> bool:
+    """Whether ``request`` (a review of a new head) cancels reviews of the PR's older heads."""
     return request.kind.value in SUPERSEDABLE and bool(request.head_sha)
 
 
-def older_heads(request: JobRequest) -> ColumnElement[bool] | None:
-    """Jobs a newer head supersedes: reviews of the same PR at another head (None when
-    ``request`` supersedes nothing)."""
-    if not _supersedes(request):
-        return None
-    return and_(
-        Job.repo == request.repo,
-        Job.pr == request.pr,
-        Job.kind.in_(SUPERSEDABLE),
-        Job.head_sha != request.head_sha,
-    )
-
-
-def superseded(request: JobRequest, now: float) -> dict[str, Any]:
-    """The values a queued job of an older head gets when ``request`` supersedes it."""
+def supersede_params(request: JobRequest, now: float) -> dict[str, Any]:
+    """The parameters of ``SAME_PR_OLDER_HEAD`` and of the values a superseded job gets."""
     return {
-        "state": JobState.cancelled.value,
-        "superseded_by": request.head_sha,
-        "finished_at": now,
-        "last_error": f"superseded by {request.head_sha}",
+        "b_repo": request.repo,
+        "b_pr": request.pr,
+        "b_head": request.head_sha,
+        "b_now": now,
+        "b_error": f"superseded by {request.head_sha}",
     }
 
 
 def supersede(conn: Connection, request: JobRequest, now: float) -> list[int]:
     """A newer head cancels queued reviews of older heads and flags running ones."""
-    if not _supersedes(request):
+    if not supersedes(request):
         return []
-    params = {"b_repo": request.repo, "b_pr": request.pr, "b_head": request.head_sha}
-    ids = list(
-        conn.execute(
-            _CANCEL_QUEUED,
-            {**params, "b_now": now, "b_error": superseded(request, now)["last_error"]},
-        ).scalars()
-    )
+    params = supersede_params(request, now)
+    ids = list(conn.execute(_CANCEL_QUEUED, params).scalars())
     conn.execute(_FLAG_RUNNING, params)
     return ids
 
