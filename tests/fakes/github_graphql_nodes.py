@@ -34,6 +34,15 @@ def _actor(fake: FakeGitHub, login: str | None) -> Node | None:
     }
 
 
+def _modelled(wanted: dict[str, Any] | None, known: set[str], name: str) -> dict[str, Any]:
+    """A ``filterBy`` the fake applies; one it would ignore is refused, not guessed at."""
+    given = {k: v for k, v in (wanted or {}).items() if v is not None}
+    if set(given) - known:
+        message = f"the fake does not model filterBy {sorted(set(given) - known)} on `{name}`"
+        raise Refused("FAKE_UNSUPPORTED", message, rejected=True)
+    return given
+
+
 class Root:
     """Resolvers over one request's view of the fake (its token's repositories and
     permissions)."""
@@ -151,7 +160,7 @@ class Root:
 
     def check_suites(self, r: Repo, sha: str, page: dict[str, Any]) -> Node:
         self.need(("checks", "read"))
-        page.pop("filterBy", None)
+        _modelled(page.pop("filterBy", None), set(), "checkSuites")
         runs = [
             x for x in sorted(r.check_runs.values(), key=lambda x: x["id"]) if x["head_sha"] == sha
         ]
@@ -173,7 +182,7 @@ class Root:
         return {"databaseId": app_id, "slug": slug, "name": slug}
 
     def check_runs(self, runs: list[dict[str, Any]], page: dict[str, Any]) -> Node:
-        wanted = page.pop("filterBy", None) or {}
+        wanted = _modelled(page.pop("filterBy", None), {"checkName", "checkType"}, "checkRuns")
         if wanted.get("checkName"):
             runs = [x for x in runs if x["name"] == wanted["checkName"]]
         if wanted.get("checkType", "LATEST") == "LATEST":
