@@ -92,3 +92,18 @@ def test_a_comparison_of_other_commits_is_not_used(fake_github, app_keys):
     ctx = build_github_context(client, REPO, 24, snap, installation_id=1)
     assert [f.path for f in ctx.files] == ["app/a.py"]
     assert fake_github.calls("GET", f"/compare/{pull.base_sha}...{pull.head_sha}")
+
+
+def test_commits_past_githubs_list_limit_are_not_silently_dropped(fake_github, app_keys):
+    """GitHub lists at most 250 commits of a comparison (and of a PR); the authors of the
+    rest are unknown, so the PR cannot be judged whole: it says so, for a human."""
+    from reviewer.github.context import build_github_context
+
+    commits = [f"Step {i}" for i in range(251)]
+    fake_github.add_pull_from_contents(
+        REPO, 25, old={"app/a.py": "x = 1\n"}, new={"app/a.py": "x = 2\n"}, commits=commits
+    )
+    client = client_for(fake_github, app_keys)
+    ctx = build_github_context(client, REPO, 25, read_snapshot(client, REPO, 25), installation_id=1)
+    assert len(ctx.commits) == 250
+    assert "1 commits beyond GitHub's list limit (their authors were not read)" in ctx.unreviewable

@@ -178,6 +178,11 @@ def build_github_context(
     files = [_changed_file(client, repo, raw, unreviewable) for raw in raw_files]
     if pr.get("changed_files", len(files)) > len(files):
         unreviewable.append(f"{pr['changed_files'] - len(files)} files beyond GitHub's list limit")
+    if pr.get("commits", len(raw_commits)) > len(raw_commits):  # GitHub lists 250 at most
+        unreviewable.append(
+            f"{pr['commits'] - len(raw_commits)} commits beyond GitHub's list limit (their"
+            " authors were not read)"
+        )
     commits = tuple(
         CommitInfo(
             sha=c["sha"],

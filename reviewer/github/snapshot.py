@@ -51,6 +51,7 @@ query(
         pageInfo { hasNextPage }
       }
       commits(last: 1) {
+        totalCount
         nodes {
           commit {
             oid
@@ -242,6 +243,7 @@ def read_snapshot(
         "draft": p["isDraft"],
         "created_at": p["createdAt"],
         "changed_files": p["changedFiles"],
+        "commits": (p.get("commits") or {}).get("totalCount", 0),
         "user": _user(p.get("author")),
         "author_association": p["authorAssociation"],
         "labels": (
