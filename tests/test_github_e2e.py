@@ -189,6 +189,9 @@ def test_summary_comment_is_edited_in_place_on_a_new_push(fake_github, server):
     wait_for(lambda: completed_check(fake_github, newer), what="second check")
     summaries = fake_github.issue_comments(REPO, 3)
     assert len(summaries) == 1 and newer[:12] in summaries[0]["body"]
+    # The label the first review added is in the second's context query: no second POST.
+    assert fake_github.labels(REPO, 3) == ["reviewer: human"]
+    assert len(fake_github.calls("POST", "/issues/3/labels")) == 1
 
 
 def test_bad_signature_is_rejected_and_nothing_runs(fake_github, server):
