@@ -74,7 +74,8 @@ class Tracer:
     ) -> list[Edge]:
         """Sources come before tests; under a time budget, read in chunks and stop before
         one that the last chunk's pace says would overrun it, counting what was left
-        unread. Names the targets are re-exported as join the search as they are found."""
+        unread. Names the targets are re-exported as join the search as they are found:
+        files read already are read again for those names only."""
         edges: list[Edge] = []
         known = {n: n for n in names}
         paths = files_mentioning(self.project, sorted(names), family)
@@ -85,18 +86,23 @@ class Tracer:
                 self.project.omitted["candidate files over the time budget"] += len(paths) - start
                 break
             began = time.monotonic()
-            found = new_aliases(self.project.heads(chunk).values(), known)
+            loaded = self.project.with_refs_named(chunk, set(known))
+            found = new_aliases(loaded.values(), known)
+            for path, facts in loaded.items():
+                edges.extend(self._file_callers(path, facts, set(known), by_name, hops))
+            start += len(chunk)
             if found:
                 known.update(found)
                 for alias, name in found.items():
                     by_name.setdefault(alias, by_name[name])
                 more = files_mentioning(self.project, sorted(found), family)
+                done = set(paths[:start])
+                again = self.project.with_refs_named([p for p in more if p in done], set(found))
+                for path, facts in again.items():
+                    edges.extend(self._file_callers(path, facts, set(known), by_name, hops))
                 paths += [p for p in more if p not in seen]
                 seen.update(more)
-            for path, facts in self.project.with_refs_named(chunk, set(known)).items():
-                edges.extend(self._file_callers(path, facts, set(known), by_name, hops))
             per_file = (time.monotonic() - began) / len(chunk)
-            start += len(chunk)
         return edges
 
     def _file_callers(
