@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,15 +35,9 @@ from reviewer.queue import JobKind, JobRequest, JobState
 from reviewer.runtime import make_queue
 from reviewer.settings import Settings
 from reviewer.store.db import open_database
+from tests.fakes.server import free_port
 
 SECRET = "chaos"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,13 +14,9 @@ from contextlib import contextmanager
 import httpx
 import pytest
 
+from tests.fakes.server import free_port
+
 GOOD_TOKEN = "t" * 40
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
@@ -58,7 +53,7 @@ def _serve_env(sqlite_url: str, **extra: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("token", ["", "short-token"])
 def test_serve_refuses_to_open_the_audit_api_with_a_weak_token(sqlite_url: str, token: str) -> None:
-    port = _free_port()
+    port = free_port()
     args = ["serve", "--no-worker", "--port", str(port)]
     with started(args, _serve_env(sqlite_url, REVIEWER_AUDIT_TOKEN=token), port) as proc:
         if proc.poll() is None:  # it started: the attack is an unauthenticated read
@@ -70,7 +65,7 @@ def test_serve_refuses_to_open_the_audit_api_with_a_weak_token(sqlite_url: str, 
 
 
 def test_metrics_token_guards_the_api_metrics(sqlite_url: str) -> None:
-    port = _free_port()
+    port = free_port()
     env = _serve_env(sqlite_url, REVIEWER_METRICS_TOKEN=GOOD_TOKEN)
     with started(["serve", "--no-worker", "--port", str(port)], env, port):
         url = f"http://127.0.0.1:{port}/metrics"
@@ -83,7 +78,7 @@ def test_metrics_token_guards_the_api_metrics(sqlite_url: str) -> None:
 
 
 def test_metrics_token_guards_the_worker_metrics_port(sqlite_url: str) -> None:
-    port = _free_port()
+    port = free_port()
     env = {"REVIEWER_DATABASE_URL": sqlite_url, "REVIEWER_METRICS_TOKEN": GOOD_TOKEN}
     with started(["worker", "--metrics-port", str(port)], env, port) as proc:
         assert proc.poll() is None

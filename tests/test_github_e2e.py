@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ import pytest
 from reviewer.audit.log import AuditLog
 from reviewer.store.db import open_database
 from tests.conftest import INSTALLATION_ID, REPO, pr_payload, signed
+from tests.fakes.server import free_port
 
 OLD = {
     "app/service.py": "def load(path):\n    with open(path) as f:\n        return f.read()\n",
@@ -38,12 +38,6 @@ BODY = (
     "Make `load` tolerate missing files because the nightly job crashed on them.\n\n"
     "Fixes #12. Tested with `pytest tests/test_service.py`."
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from reviewer.runtime import build_runtime, make_queue
 from reviewer.settings import Settings
 from reviewer.store.db import open_database
 from tests.conftest import APP_ID, INSTALLATION_ID, REPO, WEBHOOK_SECRET, pr_payload, signed
+from tests.fakes.server import free_port
 from tests.test_github_worker import make_pull
 
 
@@ -55,12 +55,6 @@ def test_chaos_sqlite_with_worker_restarts(chaos_fake, app_keys, sqlite_url, tmp
     )
     assert not report.problems, report.problems
     assert report.states == {"done": 10}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_api(env: dict[str, str], port: int, log_path) -> subprocess.Popen:

@@ -28,7 +28,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 from reviewer.webhooks import sign
 from tests.browser import save_screenshot
 from tests.conftest import REPO, WEBHOOK_SECRET, pr_payload, reviewer_env
-from tests.test_github_e2e import completed_check, free_port, serving, wait_for
+from tests.fakes.server import free_port
+from tests.test_github_e2e import completed_check, serving, wait_for
 
 PUBLIC = "https://reviewer.example.com"
 APP_YML = Path(__file__).resolve().parent.parent / "app.yml"

@@ -2,7 +2,7 @@
 
 from tests.fakes.github import FakeGitHub, generate_app_keypair
 from tests.fakes.github_state import ApiError, PatchMap, RecordedRequest, make_patch, parse_patch
-from tests.fakes.server import SwappableApp, running, serve_in_thread
+from tests.fakes.server import SwappableApp, free_port, running, serve_in_thread
 
 __all__ = [
     "ApiError",
@@ -10,6 +10,7 @@ __all__ = [
     "PatchMap",
     "RecordedRequest",
     "SwappableApp",
+    "free_port",
     "generate_app_keypair",
     "make_patch",
     "parse_patch",

@@ -23,6 +23,7 @@ fresh fake into it:
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -86,6 +87,15 @@ def serve_in_thread(
         thread.join(timeout=10)
 
     return base_url, stop
+
+
+def free_port() -> int:
+    """A loopback port free right now, for a child process to bind (the kernel hands out
+    ephemeral ports in turn, so parallel test workers do not get the same one back)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def _bound_port(server: uvicorn.Server) -> int:
