@@ -74,7 +74,7 @@ def review(
             "note: no model configured (REVIEWER_MODELS); reviewing with the deterministic "
             "checks only, so the verdict cannot be approve"
         )
-    with progress(f"reading {repo} ({base}..{head or 'the working tree'})"):
+    with progress(f"reading {repo} ({base}..{head or 'HEAD and any uncommitted changes'})"):
         ctx = build_local_context(str(repo), base, head)
     audit = None
     if record:
