@@ -22,6 +22,7 @@ from subagents.base import (
     Severity,
     fingerprint,
 )
+from subagents.docstrings import changed_outside_strings
 
 if TYPE_CHECKING:
     from reviewer.context import ChangedFile, ReviewContext
@@ -84,10 +85,15 @@ def _mentioned(area: str, files: list[str], text: str, own: set[str]) -> bool:
 
 
 def _comment_only(file: ChangedFile) -> bool:
+    """Only comments, blank lines and (in Python) docstrings change."""
     if not file.patch:
         return False
-    parsed = parse_patch(file.patch)
-    return all(_COMMENT_LINE.match(text) for _, text in [*parsed.added, *parsed.removed])
+    if file.path.endswith((".py", ".pyi")):
+        lines = changed_outside_strings(file.patch)
+    else:
+        parsed = parse_patch(file.patch)
+        lines = [text for _, text in [*parsed.added, *parsed.removed]]
+    return all(_COMMENT_LINE.match(text) for text in lines)
 
 
 @dataclass(frozen=True)

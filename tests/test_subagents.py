@@ -263,6 +263,63 @@ def test_intent_docs_title_with_code_change() -> None:
     assert "intent.docs-title-code-change" not in rules(run(IntentAgent(), comment_only))
 
 
+def _patched(path: str, *lines: str) -> ChangedFile:
+    patch = "\n".join(lines).replace("~", '"' * 3)  # ~: a triple quote
+    return ChangedFile(path=path, status="modified", additions=1, deletions=1, patch=patch)
+
+
+DOCSTRING_ONLY = (
+    "@@ -662,7 +662,7 @@ class Session(SessionRedirectMixin):",
+    " ",
+    "         :param url: URL for the new :class:`Request` object.",
+    "-        in the query string for the :class:`Request`.",
+    "+            in the query string for the :class:`Request`.",
+    "         :rtype: requests.Response",
+    "         ~",
+)
+OPENED_IN_HUNK = ("@@ -1,5 +1,5 @@", " def f():", "     ~Summary.", " ", "-    Old.", "+    New.")
+CODE_AFTER_DOCSTRING = (
+    "@@ -10,4 +10,4 @@",
+    "     more text.",
+    "     ~",
+    "-    return 1",
+    "+    return 2",
+)
+CODE_BEFORE_DOCSTRING = (
+    "@@ -10,5 +10,5 @@",
+    "-    return 1",
+    "+    return 2",
+    " ",
+    " def g():",
+    "     ~",
+)
+STRING_VALUE = (
+    "@@ -3,4 +3,4 @@",
+    " SQL = ~",
+    "     select 1",
+    "     ~",
+    "-LIMIT = 1",
+    "+LIMIT = 2",
+)
+
+
+@pytest.mark.parametrize(
+    ("lines", "flagged"),
+    [
+        (DOCSTRING_ONLY, False),
+        (OPENED_IN_HUNK, False),
+        (CODE_AFTER_DOCSTRING, True),
+        (CODE_BEFORE_DOCSTRING, True),
+        (STRING_VALUE, True),
+    ],
+)
+def test_intent_docs_title_reads_python_docstrings_as_docs(
+    lines: tuple[str, ...], flagged: bool
+) -> None:
+    ctx = make_ctx(_patched("src/requests/sessions.py", *lines), title="docs: indent a line")
+    assert ("intent.docs-title-code-change" in rules(run(IntentAgent(), ctx))) is flagged
+
+
 # --- antipatterns ----------------------------------------------------------------------
 
 RULES_DOC = parse_guidance(
