@@ -116,3 +116,20 @@ def test_install_scripts_in_package_json_are_flagged():
     lines = ['  "scripts": {', '    "postinstall": "node x.js",', '    "build": "tsc"', "  },"]
     assert rule_hits("js.install-script", "package.json", lines) == [3]
     assert rule_hits("js.install-script", "docs/notes.md", lines) == []
+
+
+@pytest.mark.parametrize("path", ["tests/test_client.py", "pkg/tests/helpers.py", "conftest.py"])
+def test_requests_timeout_rule_leaves_tests_alone(path):
+    """Tests call the code under test against local servers; a timeout there is noise."""
+    report = asyncio.run(AntipatternsAgent().run(ctx_with(PATCH, path), None))
+    assert not [f for f in report.findings if f.rule_ids == ["py.requests-without-timeout"]]
+
+
+def test_explicit_any_is_left_alone_in_typescript_tests():
+    patch = "@@ -1,1 +1,2 @@\n const a = 1\n+const bad = input as any;"
+    found = {
+        path: [f for f in asyncio.run(AntipatternsAgent().run(ctx_with(patch, path), None)).findings
+               if f.rule_ids == ["ts.explicit-any"]]
+        for path in ("src/parse.ts", "src/tests/parse.test.ts")
+    }  # fmt: skip
+    assert found["src/parse.ts"] and not found["src/tests/parse.test.ts"]
