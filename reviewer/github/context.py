@@ -97,12 +97,12 @@ def checks_summary(
     that died mid-job; they are listed under ``orphaned`` so the caller can close them.
     """
     runs = snap.check_runs
-    ours = {int(r["id"]) for r in own_runs(client, runs)}
+    own = own_runs(client, runs)
+    ours = {int(r["id"]) for r in own}
     others = [r for r in runs if int(r.get("id", 0)) not in ours]
     orphaned = [
-        int(r["id"]) for r in own_runs(client, runs)
-        if r.get("id") != own_run_id and r.get("status") != "completed"
-    ]  # fmt: skip
+        int(r["id"]) for r in own if r.get("id") != own_run_id and r.get("status") != "completed"
+    ]
     runs = [
         {"name": r.get("name"), "status": r.get("status"), "conclusion": r.get("conclusion")}
         for r in others

@@ -15,9 +15,7 @@ import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from string import Template
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -26,13 +24,13 @@ from reviewer.github.manifest import GitHubSite, NewApp, SetupError
 HandleCode = Callable[[str], "Outcome"]
 """Exchanges GitHub's code and stores what it returns."""
 
-_PAGE = Template("""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>$title</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:44em;margin:3em auto;padding:0 1em}
-th{text-align:left;padding-right:1em;vertical-align:top}code{word-break:break-all}
-.go{font-size:1.1em;padding:.6em 1.2em;background:#1f883d;color:#fff;border:0;
-border-radius:6px;text-decoration:none;display:inline-block;cursor:pointer}
-.bad{color:#b42318}</style></head><body><h1>$title</h1>$body</body></html>""")
+
+def _render(page: str, title: str, **values: Any) -> str:
+    """The page from ``setup.html``, autoescaped like every page of ours: the App's name,
+    the org and GitHub's messages are text, never markup."""
+    from reviewer.web.templating import environment
+
+    return environment().get_template("setup.html").render(page=page, title=title, **values)
 
 
 @dataclass(frozen=True)
@@ -97,28 +95,15 @@ class SetupPage:
     # ----------------------------------------------------------------- pages
 
     def start_page(self) -> tuple[int, str]:
-        owner = f"the organization <b>{escape(self.org)}</b>" if self.org else "your account"
-        rows = [
-            ("Name", escape(self.manifest["name"])),
-            ("Owner", owner),
-            ("Webhook", f"<code>{escape(self.manifest['hook_attributes']['url'])}</code>"),
-            ("Permissions", escape(", ".join(
-                f"{k}: {v}" for k, v in sorted(self.manifest["default_permissions"].items())
-            ))),
-            ("Events", escape(", ".join(self.manifest.get("default_events", [])))),
-        ]  # fmt: skip
-        table = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
-        body = (
-            f"<p>This registers the reviewer as a GitHub App on {escape(self.site.web)}. "
-            "GitHub asks you to confirm (you can change the name there if it is taken), "
-            "then sends you back here.</p>"
-            f"<table>{table}</table>"
-            f'<form method="post" action="{escape(self.new_app_url)}">'
-            f'<input type="hidden" name="manifest" value="{escape(json.dumps(self.manifest))}">'
-            '<p><button class="go" type="submit" id="create">Create the GitHub App</button>'
-            "</p></form>"
+        return 200, _render(
+            "start",
+            "Set up the PR reviewer",
+            site=self.site.web,
+            org=self.org,
+            manifest=self.manifest,
+            manifest_json=json.dumps(self.manifest),
+            action=self.new_app_url,
         )
-        return 200, _PAGE.substitute(title="Set up the PR reviewer", body=body)
 
     def callback(self, query: str) -> tuple[int, str]:
         params = {k: v[0] for k, v in parse_qs(query).items()}
@@ -128,8 +113,8 @@ class SetupPage:
                 f"site); still waiting: open {self.url}"
             )
             return 400, _error_page(
-                "This link does not belong to the running <code>reviewer setup</code> "
-                f'(wrong state). Start from <a href="{self.url}/">{self.url}/</a>.'
+                "This link does not belong to the running reviewer setup (wrong state).",
+                restart=self.url + "/",
             )
         with self._exchange:
             if self.outcome is None:
@@ -138,25 +123,15 @@ class SetupPage:
                 except Exception as exc:  # a bug must end the run, not leave it waiting
                     self.outcome = Outcome(error=f"setup failed: {type(exc).__name__}: {exc}")
         if self.outcome.app is None:
-            return 502, _error_page(escape(self.outcome.error))
+            return 502, _error_page(self.outcome.error)
         return 200, self._success_page(self.outcome)
 
     def _success_page(self, outcome: Outcome) -> str:
-        assert outcome.app is not None
-        body = (
-            f"<p>GitHub created the App <b>{escape(outcome.app.name)}</b>. "
-            f"{escape(outcome.stored)}</p>"
-            "<p>Next, install it on the repositories it should review:</p>"
-            f'<p><a class="go" id="install" href="{escape(outcome.app.install_url)}">'
-            "Install the App</a></p><p>Then start <code>reviewer serve</code>. "
-            "You can close this tab; the terminal says the same.</p>"
-        )
-        return _PAGE.substitute(title="The App is registered", body=body)
+        return _render("done", "The App is registered", app=outcome.app, stored=outcome.stored)
 
 
-def _error_page(message_html: str) -> str:
-    body = f'<p class="bad" id="error">{message_html}</p>'
-    return _PAGE.substitute(title="Setup did not finish", body=body)
+def _error_page(message: str, restart: str | None = None) -> str:
+    return _render("error", "Setup did not finish", message=message, restart=restart)
 
 
 class _Handler(BaseHTTPRequestHandler):
