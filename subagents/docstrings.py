@@ -41,22 +41,16 @@ def _starts_inside(lines: list[tuple[bool, str]]) -> bool:
     previous = ""
     for _, text in lines:
         tokens = _QUOTE.findall(text)
-        if tokens:
-            stripped = text.strip()
-            before = stripped[: -len(tokens[0])].rstrip()
-            closes = (
-                len(tokens) == 1
-                and stripped.endswith(tokens[0])
-                and not before.endswith(_VALUE_STARTS)  # ``x = """`` opens a string
-            )
-            bare_after_header = stripped == tokens[0] and _HEADER.match(previous) is not None
-            return (
-                closes
-                and not bare_after_header
-                and not (_OPENS.match(stripped) and stripped != tokens[0])
-            )
-        if text.strip():
-            previous = text
+        if not tokens:
+            previous = text if text.strip() else previous
+            continue
+        stripped = text.strip()
+        if len(tokens) > 1 or not stripped.endswith(tokens[0]):
+            return False  # the first quote opens a string (and maybe closes it too)
+        before = stripped[: -len(tokens[0])].rstrip()
+        if not before:  # a bare quote closes, unless a def's docstring opens with it
+            return _HEADER.match(previous) is None
+        return not before.endswith(_VALUE_STARTS) and not _OPENS.match(stripped)
     return False
 
 
